@@ -1,0 +1,23 @@
+# gradual: the two commands a newcomer needs are `make test` and (later) `make demo`.
+SHELL := /bin/bash
+
+.PHONY: build idl test unit lint fmt clean
+
+## build: the program .so (target/deploy/gradual.so) and its IDL (target/idl/gradual.json)
+build:
+	scripts/build.sh
+
+## idl: regenerate the IDL and copy it to idl/gradual.json (commit the result)
+idl: build
+	cp target/idl/gradual.json idl/gradual.json
+
+## test: build, then every test (program unit/property tests + integration tests on the .so)
+test: build
+	scripts/test.sh
+
+## lint: rustfmt and clippy, as CI runs them
+lint:
+	source scripts/env.sh && cargo fmt --all --check && cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

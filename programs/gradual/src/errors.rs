@@ -1,0 +1,91 @@
+//! Named errors: each one is the rule that was broken (PROTOCOL.md §6).
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum GradualError {
+    // --- configuration
+    #[msg("a window or the round has zero length, or there are zero distribution attempts")]
+    ZeroLengthWindow,
+    #[msg("submission_slots + audit_slots must not exceed round_slots")]
+    SubmissionAndAuditExceedRound,
+    #[msg("distribution_slots + distribution_audit_slots must not exceed round_slots")]
+    DistributionExceedsRound,
+    #[msg("round_slots or max_distribution_attempts above the protocol limit")]
+    WindowTooLong,
+    #[msg("a basis-point value is above 10,000, or quorum is zero")]
+    InvalidBps,
+    #[msg("max_nodes must be between 1 and MAX_NODES_LIMIT")]
+    InvalidMaxNodes,
+    #[msg("minimum_stake and bounty_per_round must be greater than zero")]
+    ZeroAmountConfig,
+    #[msg("unbond_rounds above MAX_UNBOND_ROUNDS")]
+    UnbondTooLong,
+    #[msg("start_slot is in the past")]
+    StartSlotInPast,
+    #[msg("an update must take effect at round current + 2 or later")]
+    UpdateAffectsRoundInFlight,
+    #[msg("an earlier update is about to take effect; retry after it is in force for a round")]
+    UpdateAlreadyPending,
+    #[msg("the mint uses a Token-2022 extension that breaks vault accounting or custody")]
+    UnsupportedMintExtension,
+
+    // --- accounts
+    #[msg("a task with this authority and task_id already exists")]
+    TaskAlreadyExists,
+    #[msg("this operator has already joined the task")]
+    NodeAlreadyJoined,
+    #[msg("the account does not belong to this task")]
+    WrongTask,
+    #[msg("the vault is not this task's vault")]
+    WrongVault,
+    #[msg("the mint is not the task's mint")]
+    WrongMint,
+    #[msg("the token program does not own this mint")]
+    WrongTokenProgram,
+    #[msg("the account is not the PDA the protocol expects")]
+    WrongPda,
+    #[msg("the rent receiver is not the account that paid the rent")]
+    WrongRentReceiver,
+    #[msg("the signer is not allowed to do this")]
+    Unauthorized,
+
+    // --- task status
+    #[msg("the task is paused")]
+    TaskPaused,
+    #[msg("the task is not paused")]
+    TaskNotPaused,
+    #[msg("the task is not active")]
+    TaskNotActive,
+    #[msg("the task has no room for another node")]
+    TaskFull,
+
+    // --- amounts
+    #[msg("amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("arithmetic overflow")]
+    MathOverflow,
+    #[msg("stake would be below the task's minimum_stake")]
+    StakeBelowMinimum,
+    #[msg("unstake amount exceeds the node's stake")]
+    InsufficientStake,
+    #[msg("no unbonded stake to withdraw")]
+    NothingToWithdraw,
+    #[msg("the stake is still unbonding")]
+    StakeStillBonding,
+
+    // --- rounds and submissions
+    #[msg("the schedule has not started or the round is out of range")]
+    RoundOutOfRange,
+    #[msg("the slot is outside the round's submission window")]
+    OutsideSubmissionWindow,
+    #[msg("the node's active stake at the round's snapshot is below minimum_stake")]
+    NodeNotEligible,
+    #[msg("the node already submitted a proof for this round")]
+    AlreadySubmitted,
+    #[msg("the proof is empty or longer than MAX_PROOF_LEN bytes")]
+    InvalidProofLength,
+    #[msg("the submission may still be audited; close it after the round's audit window")]
+    SubmissionStillNeeded,
+    #[msg("the round account does not match this task and round")]
+    WrongRound,
+}

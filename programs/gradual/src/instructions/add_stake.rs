@@ -1,0 +1,88 @@
+use crate::{
+    errors::GradualError,
+    events::StakeAdded,
+    state::{Node, Task, TaskStatus},
+    token_utils,
+};
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AddStakeArgs {
+    /// Stake-mint base units; counts from the next round.
+    pub amount: u64,
+}
+
+/// Accounts shared by the instructions that move stake between an operator and the vault.
+#[derive(Accounts)]
+pub struct MoveStake<'info> {
+    pub operator: Signer<'info>,
+    #[account(
+        mut,
+        has_one = stake_mint @ GradualError::WrongMint,
+        has_one = stake_vault @ GradualError::WrongVault
+    )]
+    pub task: Account<'info, Task>,
+    #[account(
+        mut,
+        has_one = task @ GradualError::WrongTask,
+        has_one = operator @ GradualError::Unauthorized
+    )]
+    pub node: Account<'info, Node>,
+    pub stake_mint: InterfaceAccount<'info, Mint>,
+    /// Source (add_stake) or destination (withdraw_stake) of the stake.
+    #[account(mut, constraint = operator_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
+    pub operator_stake_account: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut)]
+    pub stake_vault: InterfaceAccount<'info, TokenAccount>,
+    pub token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
+    let slot = Clock::get()?.slot;
+    let a = ctx.accounts;
+    require!(args.amount > 0, GradualError::ZeroAmount);
+    require!(
+        matches!(a.task.status, TaskStatus::Active | TaskStatus::Paused),
+        GradualError::TaskNotActive
+    );
+    token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
+    let task = &mut a.task;
+    let node = &mut a.node;
+    let current = task.round_at(slot);
+    let activation_round = task.activation_round(slot)?;
+    task.settle_pending_stake(slot)?;
+    node.settle_pending_stake(current)?;
+
+    let bonded = node
+        .bonded()?
+        .checked_add(args.amount)
+        .ok_or(GradualError::MathOverflow)?;
+    require!(
+        bonded >= task.config_for_round(activation_round).minimum_stake,
+        GradualError::StakeBelowMinimum
+    );
+    node.pending_stake = node
+        .pending_stake
+        .checked_add(args.amount)
+        .ok_or(GradualError::MathOverflow)?;
+    node.pending_activation_round = activation_round;
+    task.add_pending_stake(args.amount, activation_round)?;
+
+    token_utils::transfer_from_user(
+        &a.token_program,
+        &a.operator_stake_account.to_account_info(),
+        &a.stake_mint.to_account_info(),
+        &a.stake_vault.to_account_info(),
+        &a.operator,
+        args.amount,
+        task.stake_decimals,
+    )?;
+    emit!(StakeAdded {
+        task: task.key(),
+        node: node.key(),
+        amount: args.amount,
+        activation_round,
+    });
+    Ok(())
+}

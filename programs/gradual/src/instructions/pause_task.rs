@@ -1,0 +1,44 @@
+use crate::{
+    errors::GradualError,
+    events::{TaskPaused, TaskResumed},
+    state::{Task, TaskStatus},
+};
+use anchor_lang::prelude::*;
+
+/// Accounts of `pause_task` and `resume_task`: the authority and its task.
+#[derive(Accounts)]
+pub struct SetTaskStatus<'info> {
+    pub authority: Signer<'info>,
+    #[account(mut, has_one = authority @ GradualError::Unauthorized)]
+    pub task: Account<'info, Task>,
+}
+
+/// Stops joins and submissions; rounds already submitted still settle.
+pub fn pause(ctx: Context<SetTaskStatus>) -> Result<()> {
+    let task = &mut ctx.accounts.task;
+    require!(
+        task.status == TaskStatus::Active,
+        GradualError::TaskNotActive
+    );
+    task.status = TaskStatus::Paused;
+    emit!(TaskPaused {
+        task: task.key(),
+        slot: Clock::get()?.slot,
+    });
+    Ok(())
+}
+
+/// Lets a paused task run again; its schedule never stopped, so the next open window applies.
+pub fn resume(ctx: Context<SetTaskStatus>) -> Result<()> {
+    let task = &mut ctx.accounts.task;
+    require!(
+        task.status == TaskStatus::Paused,
+        GradualError::TaskNotPaused
+    );
+    task.status = TaskStatus::Active;
+    emit!(TaskResumed {
+        task: task.key(),
+        slot: Clock::get()?.slot,
+    });
+    Ok(())
+}

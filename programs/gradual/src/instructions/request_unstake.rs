@@ -1,0 +1,85 @@
+use crate::{
+    errors::GradualError,
+    events::UnstakeRequested,
+    state::{Node, Task, TaskStatus},
+};
+use anchor_lang::prelude::*;
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RequestUnstakeArgs {
+    /// Stake-mint base units to move to unbonding; stops counting at once.
+    pub amount: u64,
+}
+
+#[derive(Accounts)]
+pub struct RequestUnstake<'info> {
+    pub operator: Signer<'info>,
+    #[account(mut)]
+    pub task: Account<'info, Task>,
+    #[account(
+        mut,
+        has_one = task @ GradualError::WrongTask,
+        has_one = operator @ GradualError::Unauthorized
+    )]
+    pub node: Account<'info, Node>,
+}
+
+pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result<()> {
+    let slot = Clock::get()?.slot;
+    let task = &mut ctx.accounts.task;
+    let node = &mut ctx.accounts.node;
+    require!(args.amount > 0, GradualError::ZeroAmount);
+    require!(
+        task.status != TaskStatus::Closed,
+        GradualError::TaskNotActive
+    );
+    let current = task.round_at(slot);
+    task.settle_pending_stake(slot)?;
+    node.settle_pending_stake(current)?;
+
+    let bonded = node.bonded()?;
+    require!(args.amount <= bonded, GradualError::InsufficientStake);
+    let remaining = bonded - args.amount;
+    let round = current.unwrap_or(0);
+    let config = task.config_for_round(round);
+    require!(
+        remaining == 0 || remaining >= config.minimum_stake,
+        GradualError::StakeBelowMinimum
+    );
+    let release_round = round
+        .checked_add(config.unbond_rounds)
+        .ok_or(GradualError::MathOverflow)?
+        .max(node.unbonding_release_round);
+
+    // Stake not yet active leaves first; it is in the task's pending bucket with the same
+    // activation round (both were settled above).
+    let from_pending = args.amount.min(node.pending_stake);
+    let from_active = args.amount - from_pending;
+    node.pending_stake -= from_pending;
+    node.active_stake -= from_active;
+    task.pending_stake = task
+        .pending_stake
+        .checked_sub(from_pending)
+        .ok_or(GradualError::MathOverflow)?;
+    task.total_active_stake = task
+        .total_active_stake
+        .checked_sub(from_active)
+        .ok_or(GradualError::MathOverflow)?;
+    node.unbonding = node
+        .unbonding
+        .checked_add(args.amount)
+        .ok_or(GradualError::MathOverflow)?;
+    node.unbonding_release_round = release_round;
+    task.total_unbonding = task
+        .total_unbonding
+        .checked_add(args.amount)
+        .ok_or(GradualError::MathOverflow)?;
+
+    emit!(UnstakeRequested {
+        task: task.key(),
+        node: node.key(),
+        amount: args.amount,
+        release_round,
+    });
+    Ok(())
+}

@@ -1,0 +1,186 @@
+use crate::{
+    bitmap,
+    constants::MAX_PROOF_LEN,
+    errors::GradualError,
+    events::{RoundOpened, Submitted},
+    state::{seeds, Node, Round, RoundBitmap, Submission, Task, TaskStatus},
+    token_utils,
+};
+use anchor_lang::{prelude::*, Discriminator};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SubmitArgs {
+    /// The round whose work this proves; submitted in the first submission_slots of round + 1.
+    pub round: u64,
+    /// 1..=MAX_PROOF_LEN bytes (a CID, a hash, a commitment).
+    pub proof: Vec<u8>,
+    /// Bump of the submission PDA (the SDK derives it), so the program checks the address with
+    /// one hash instead of a bump search.
+    pub submission_bump: u8,
+}
+
+#[derive(Accounts)]
+pub struct Submit<'info> {
+    #[account(mut)]
+    pub operator: Signer<'info>,
+    pub task: Account<'info, Task>,
+    #[account(
+        mut,
+        has_one = task @ GradualError::WrongTask,
+        has_one = operator @ GradualError::Unauthorized
+    )]
+    pub node: Account<'info, Node>,
+    /// CHECK: the round PDA; created by the round's first submission, otherwise checked by
+    /// owner, discriminator, task and round number in the handler.
+    #[account(mut)]
+    pub round: UncheckedAccount<'info>,
+    /// CHECK: created by the handler at the submission PDA, checked there.
+    #[account(mut)]
+    pub submission: UncheckedAccount<'info>,
+    pub system_program: Program<'info, System>,
+}
+
+pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
+    let slot = Clock::get()?.slot;
+    let a = ctx.accounts;
+    let task = &a.task;
+    let node = &mut a.node;
+    require!(task.status != TaskStatus::Paused, GradualError::TaskPaused);
+    require!(
+        task.status == TaskStatus::Active,
+        GradualError::TaskNotActive
+    );
+    require!(
+        !args.proof.is_empty() && args.proof.len() <= usize::from(MAX_PROOF_LEN),
+        GradualError::InvalidProofLength
+    );
+    let timeline = task
+        .schedule()
+        .timeline(args.round)
+        .ok_or(GradualError::RoundOutOfRange)?;
+    require!(
+        timeline.submission().contains(&slot),
+        GradualError::OutsideSubmissionWindow
+    );
+    require!(
+        !node.submitted_for(args.round),
+        GradualError::AlreadySubmitted
+    );
+    let config = *task.config_for_round(args.round);
+    require!(
+        node.stake_for_round(args.round)? >= config.minimum_stake,
+        GradualError::NodeNotEligible
+    );
+
+    let task_key = task.key();
+    let node_key = node.key();
+    let round_le = args.round.to_le_bytes();
+
+    // Round: open it on the first submission, otherwise check it is this task's round.
+    if token_utils::is_unallocated(&a.round) {
+        let (expected, bump) =
+            Pubkey::find_program_address(&[seeds::ROUND, task_key.as_ref(), &round_le], &crate::ID);
+        require_keys_eq!(a.round.key(), expected, GradualError::WrongPda);
+        token_utils::create_pda_account(
+            &a.operator,
+            &a.round,
+            &a.system_program,
+            &crate::ID,
+            Round::space(task.max_nodes),
+            &[seeds::ROUND, task_key.as_ref(), &round_le, &[bump]],
+        )?;
+        let total_active_stake = task.stake_for_round(args.round)?;
+        let mut data = a.round.try_borrow_mut_data()?;
+        data[..8].copy_from_slice(Round::DISCRIMINATOR);
+        let header: &mut Round = bytemuck::from_bytes_mut(&mut data[8..Round::HEADER_SPACE]);
+        header.task = task_key;
+        header.payer = a.operator.key();
+        header.round = args.round;
+        header.start_slot = timeline.start_slot;
+        header.config = config;
+        header.total_active_stake = total_active_stake;
+        header.selected_node = u32::MAX;
+        header.max_nodes = task.max_nodes;
+        header.bump = bump;
+        emit!(RoundOpened {
+            task: task_key,
+            round: args.round,
+            start_slot: timeline.start_slot,
+            total_active_stake,
+        });
+    } else {
+        require_keys_eq!(*a.round.owner, crate::ID, GradualError::WrongRound);
+    }
+    {
+        let mut data = a.round.try_borrow_mut_data()?;
+        require!(
+            data.len() >= Round::HEADER_SPACE && data[..8] == *Round::DISCRIMINATOR,
+            GradualError::WrongRound
+        );
+        let header: Round = *bytemuck::from_bytes(&data[8..Round::HEADER_SPACE]);
+        require!(
+            header.task == task_key && header.round == args.round,
+            GradualError::WrongRound
+        );
+        let submitted = Round::bitmap_mut(&mut data, header.max_nodes, RoundBitmap::Submitted)?;
+        require!(
+            !bitmap::get(submitted, node.index),
+            GradualError::AlreadySubmitted
+        );
+        require!(bitmap::set(submitted, node.index), GradualError::WrongRound);
+        let header: &mut Round = bytemuck::from_bytes_mut(&mut data[8..Round::HEADER_SPACE]);
+        header.submission_count = header
+            .submission_count
+            .checked_add(1)
+            .ok_or(GradualError::MathOverflow)?;
+    }
+
+    // Submission: one PDA per (round, node), sized to the proof. A second submission is
+    // already refused by the round's bitmap, whatever bump the caller picks.
+    let bump = [args.submission_bump];
+    let submission_seeds: [&[u8]; 5] = [
+        seeds::SUBMISSION,
+        task_key.as_ref(),
+        &round_le,
+        node_key.as_ref(),
+        &bump,
+    ];
+    require!(
+        token_utils::is_program_address(&a.submission.key(), &submission_seeds),
+        GradualError::WrongPda
+    );
+    require!(
+        token_utils::is_unallocated(&a.submission),
+        GradualError::AlreadySubmitted
+    );
+    token_utils::create_pda_account(
+        &a.operator,
+        &a.submission,
+        &a.system_program,
+        &crate::ID,
+        Submission::space(args.proof.len()),
+        &submission_seeds,
+    )?;
+    let submission = Submission {
+        task: task_key,
+        node: node_key,
+        payer: a.operator.key(),
+        round: args.round,
+        slot,
+        node_index: node.index,
+        bump: args.submission_bump,
+        proof: args.proof,
+    };
+    submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;
+    node.last_submitted_round = args.round;
+
+    emit!(Submitted {
+        task: task_key,
+        round: args.round,
+        node: node_key,
+        index: node.index,
+        proof: submission.proof,
+        slot,
+    });
+    Ok(())
+}

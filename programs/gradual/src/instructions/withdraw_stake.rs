@@ -1,0 +1,66 @@
+use crate::{
+    errors::GradualError, events::StakeWithdrawn, instructions::add_stake::MoveStake,
+    state::TaskStatus, token_utils,
+};
+use anchor_lang::prelude::*;
+
+/// Pays out released unbonding stake; after the task is closed, all of the node's stake.
+pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
+    let slot = Clock::get()?.slot;
+    let a = ctx.accounts;
+    token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
+    let task = &mut a.task;
+    let node = &mut a.node;
+    let current = task.round_at(slot);
+    task.settle_pending_stake(slot)?;
+    node.settle_pending_stake(current)?;
+
+    let amount = if task.status == TaskStatus::Closed {
+        let bonded = node.bonded()?;
+        task.total_active_stake = task
+            .total_active_stake
+            .checked_sub(node.active_stake)
+            .ok_or(GradualError::MathOverflow)?;
+        task.pending_stake = task
+            .pending_stake
+            .checked_sub(node.pending_stake)
+            .ok_or(GradualError::MathOverflow)?;
+        node.active_stake = 0;
+        node.pending_stake = 0;
+        bonded
+            .checked_add(node.unbonding)
+            .ok_or(GradualError::MathOverflow)?
+    } else {
+        require!(node.unbonding > 0, GradualError::NothingToWithdraw);
+        require!(
+            current.is_some_and(|c| c >= node.unbonding_release_round),
+            GradualError::StakeStillBonding
+        );
+        node.unbonding
+    };
+    require!(amount > 0, GradualError::NothingToWithdraw);
+    task.total_unbonding = task
+        .total_unbonding
+        .checked_sub(node.unbonding)
+        .ok_or(GradualError::MathOverflow)?;
+    node.unbonding = 0;
+
+    let seeds = task.signer_seeds();
+    token_utils::transfer_from_vault(
+        &a.token_program,
+        &a.stake_vault.to_account_info(),
+        &a.stake_mint.to_account_info(),
+        &a.operator_stake_account.to_account_info(),
+        &task.to_account_info(),
+        &seeds,
+        amount,
+        task.stake_decimals,
+    )?;
+    emit!(StakeWithdrawn {
+        task: task.key(),
+        node: node.key(),
+        amount,
+        destination: a.operator_stake_account.key(),
+    });
+    Ok(())
+}

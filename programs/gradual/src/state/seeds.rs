@@ -1,0 +1,7 @@
+//! PDA seed prefixes (PROTOCOL.md §3). The SDK's `pda.rs` mirrors these.
+pub const TASK: &[u8] = b"task";
+pub const BOUNTY_VAULT: &[u8] = b"bounty";
+pub const STAKE_VAULT: &[u8] = b"stake";
+pub const NODE: &[u8] = b"node";
+pub const ROUND: &[u8] = b"round";
+pub const SUBMISSION: &[u8] = b"submission";

@@ -1,0 +1,44 @@
+//! Every PDA of PROTOCOL.md §3, mirroring the program's `state/seeds.rs`.
+use anchor_lang::prelude::Pubkey;
+use gradual::{state::seeds, ID};
+
+/// `["task", authority, task_id LE]`
+pub fn task(authority: &Pubkey, task_id: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[seeds::TASK, authority.as_ref(), &task_id.to_le_bytes()],
+        &ID,
+    )
+}
+
+/// `["bounty", task]`
+pub fn bounty_vault(task: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::BOUNTY_VAULT, task.as_ref()], &ID)
+}
+
+/// `["stake", task]`
+pub fn stake_vault(task: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::STAKE_VAULT, task.as_ref()], &ID)
+}
+
+/// `["node", task, operator]`
+pub fn node(task: &Pubkey, operator: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::NODE, task.as_ref(), operator.as_ref()], &ID)
+}
+
+/// `["round", task, round LE]`
+pub fn round(task: &Pubkey, round: u64) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::ROUND, task.as_ref(), &round.to_le_bytes()], &ID)
+}
+
+/// `["submission", task, round LE, node]`
+pub fn submission(task: &Pubkey, round: u64, node: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            seeds::SUBMISSION,
+            task.as_ref(),
+            &round.to_le_bytes(),
+            node.as_ref(),
+        ],
+        &ID,
+    )
+}

@@ -1,0 +1,623 @@
+//! Fixtures for the integration tests: the real `gradual.so` in solana-program-test (BPF
+//! execution), SPL mints (Token or Token-2022), funded keypairs, a task and staked nodes in one
+//! call, plus the assertion helpers every test file uses.
+#![allow(deprecated)]
+
+use anchor_lang::{prelude::Pubkey, AccountDeserialize, AnchorDeserialize, Discriminator};
+use base64::Engine as _;
+use gradual::{
+    errors::GradualError,
+    instructions::CreateTaskArgs,
+    state::{Node, Round, RoundBitmap, Task, TaskConfig},
+};
+use gradual_sdk::{ix, pda};
+use solana_account::Account;
+use solana_instruction::{error::InstructionError, Instruction};
+use solana_keypair::Keypair;
+use solana_program_pack::Pack;
+use solana_program_test::{ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use std::{collections::BTreeMap, sync::Once};
+
+pub use gradual_sdk::ix::TokenAccounts;
+
+/// SPL Token (p-token in program-test 4.2.2).
+pub const TOKEN: Pubkey = spl_token_interface::ID;
+/// SPL Token-2022.
+pub const TOKEN_2022: Pubkey = spl_token_2022_interface::ID;
+/// Decimals of the test mints.
+pub const DECIMALS: u8 = 6;
+/// Tokens minted to every test wallet.
+pub const WALLET_TOKENS: u64 = 1_000_000_000;
+
+/// A config small enough to walk through in a test: rounds of 100 slots.
+pub fn default_config() -> TaskConfig {
+    TaskConfig {
+        round_slots: 100,
+        submission_slots: 20,
+        audit_slots: 30,
+        distribution_slots: 20,
+        distribution_audit_slots: 20,
+        bounty_per_round: 1_000_000,
+        minimum_stake: 10_000,
+        unbond_rounds: 2,
+        quorum_bps: 5_000,
+        slash_bps: 7_000,
+        auditor_reward_bps: 1_000,
+        max_distribution_attempts: 3,
+    }
+}
+
+/// The result of one transaction: outcome, compute units, logs.
+#[derive(Debug)]
+pub struct Outcome {
+    pub result: Result<(), TransactionError>,
+    pub cu: u64,
+    pub logs: Vec<String>,
+}
+
+impl Outcome {
+    /// Panics with the logs unless the transaction succeeded.
+    pub fn ok(self) -> Self {
+        assert!(
+            self.result.is_ok(),
+            "transaction failed: {:?}\n{}",
+            self.result,
+            self.logs.join("\n")
+        );
+        self
+    }
+
+    /// The program events in the logs, as (discriminator, payload) pairs.
+    pub fn events(&self) -> Vec<Vec<u8>> {
+        self.logs
+            .iter()
+            .filter_map(|l| l.strip_prefix("Program data: "))
+            .filter_map(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            .collect()
+    }
+
+    /// Decodes every event of type `E` in the logs.
+    pub fn events_of<E: AnchorDeserialize + Discriminator>(&self) -> Vec<E> {
+        self.events()
+            .into_iter()
+            .filter(|raw| raw.starts_with(E::DISCRIMINATOR))
+            .map(|raw| E::deserialize(&mut &raw[E::DISCRIMINATOR.len()..]).expect("event decodes"))
+            .collect()
+    }
+}
+
+/// Anchor's custom error code of a program error.
+pub fn error_code(e: GradualError) -> u32 {
+    anchor_lang::error::ERROR_CODE_OFFSET + e as u32
+}
+
+/// Asserts the transaction failed in one of its instructions with exactly `expected`.
+pub fn assert_program_error(outcome: &Outcome, expected: GradualError) {
+    match &outcome.result {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+            if *code == error_code(expected) => {}
+        other => panic!(
+            "expected {expected:?} ({}), got {other:?}\n{}",
+            error_code(expected),
+            outcome.logs.join("\n")
+        ),
+    }
+    let name = format!("{expected:?}");
+    assert!(
+        outcome.logs.iter().any(|l| l.contains(&name)),
+        "error name {name} not in logs"
+    );
+}
+
+/// One staked node of a fixture.
+pub struct TestNode {
+    pub operator: Keypair,
+    pub node: Pubkey,
+    pub stake_account: Pubkey,
+    pub reward_account: Pubkey,
+}
+
+/// A mint with its token program.
+#[derive(Clone, Copy, Debug)]
+pub struct TestMint {
+    pub mint: Pubkey,
+    pub token_program: Pubkey,
+}
+
+/// Options of [`TestContext::new`].
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// Nodes to join (and their stake).
+    pub nodes: usize,
+    pub stake: u64,
+    /// Use Token-2022 for both mints.
+    pub token_2022: bool,
+    /// One mint for stake and rewards.
+    pub same_mint: bool,
+    /// Bounty deposited after creation.
+    pub fund: u64,
+    /// Slots between now and round 0.
+    pub start_delay: u64,
+    pub max_nodes: u32,
+    pub config: TaskConfig,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Self {
+            nodes: 3,
+            stake: 50_000,
+            token_2022: false,
+            same_mint: false,
+            fund: 10_000_000,
+            start_delay: 50,
+            max_nodes: gradual::constants::DEFAULT_MAX_NODES,
+            config: default_config(),
+        }
+    }
+}
+
+/// A running bank with the program, two mints, a created and funded task and staked nodes.
+pub struct TestContext {
+    pub ctx: ProgramTestContext,
+    pub authority: Keypair,
+    pub authority_reward_account: Pubkey,
+    pub reward: TestMint,
+    pub stake: TestMint,
+    pub task: Pubkey,
+    pub task_id: u64,
+    pub nodes: Vec<TestNode>,
+    keys: u64,
+}
+
+static SBF_DIR: Once = Once::new();
+
+/// Starts a bank that runs `gradual.so` from `$SBF_OUT_DIR` (default: `<repo>/target/deploy`).
+pub async fn start_bank() -> ProgramTestContext {
+    SBF_DIR.call_once(|| {
+        if std::env::var_os("SBF_OUT_DIR").is_none() {
+            let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/deploy");
+            // Set once, before any bank starts, from the only thread touching it.
+            unsafe { std::env::set_var("SBF_OUT_DIR", dir) };
+        }
+    });
+    let dir = std::path::PathBuf::from(std::env::var("SBF_OUT_DIR").expect("SBF_OUT_DIR"));
+    assert!(
+        dir.join("gradual.so").exists(),
+        "{}/gradual.so is missing: run scripts/build.sh (make build) first",
+        dir.display()
+    );
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(true);
+    pt.add_program("gradual", gradual::ID, None);
+    pt.start_with_context().await
+}
+
+impl TestContext {
+    /// The default fixture: 3 nodes staked with 50,000 each on a funded SPL Token task.
+    pub async fn new() -> Self {
+        Self::with(Setup::default()).await
+    }
+
+    /// A fixture built from `setup`.
+    pub async fn with(setup: Setup) -> Self {
+        let ctx = start_bank().await;
+        let mut t = Self {
+            ctx,
+            keys: 0,
+            authority_reward_account: Pubkey::default(),
+            reward: TestMint {
+                mint: Pubkey::default(),
+                token_program: TOKEN,
+            },
+            stake: TestMint {
+                mint: Pubkey::default(),
+                token_program: TOKEN,
+            },
+            task: Pubkey::default(),
+            task_id: 7,
+            nodes: vec![],
+            authority: Keypair::new_from_array([0; 32]),
+        };
+        t.authority = t.keypair();
+        let program = if setup.token_2022 { TOKEN_2022 } else { TOKEN };
+        t.airdrop(&t.authority.pubkey(), 10_000_000_000).await;
+        t.reward = t.create_mint(program).await;
+        t.stake = if setup.same_mint {
+            t.reward
+        } else {
+            t.create_mint(program).await
+        };
+        t.authority_reward_account = t.wallet(t.reward, &t.authority.pubkey()).await;
+
+        let start_slot = t.slot().await + setup.start_delay;
+        let args = CreateTaskArgs {
+            task_id: t.task_id,
+            start_slot,
+            max_nodes: setup.max_nodes,
+            config: setup.config,
+        };
+        let auth = t.authority.insecure_clone();
+        t.send(&[t.create_task_ix(args)], &[&auth]).await.ok();
+        t.task = pda::task(&t.authority.pubkey(), t.task_id).0;
+        if setup.fund > 0 {
+            let ix = ix::fund_task(
+                t.authority.pubkey(),
+                t.task,
+                t.reward_accounts(t.authority_reward_account),
+                setup.fund,
+            );
+            t.send(&[ix], &[&auth]).await.ok();
+        }
+        for _ in 0..setup.nodes {
+            let n = t.new_operator().await;
+            t.join(&n, setup.stake).await.ok();
+            t.nodes.push(n);
+        }
+        t
+    }
+
+    /// The next keypair of a deterministic sequence: the same test derives the same PDAs, bumps
+    /// and therefore compute units on every run.
+    pub fn keypair(&mut self) -> Keypair {
+        self.keys += 1;
+        let mut secret = [0x5a; 32];
+        secret[..8].copy_from_slice(&self.keys.to_le_bytes());
+        Keypair::new_from_array(secret)
+    }
+
+    /// The `create_task` instruction of this fixture's authority and mints.
+    pub fn create_task_ix(&self, args: CreateTaskArgs) -> Instruction {
+        ix::create_task(
+            self.authority.pubkey(),
+            self.reward.mint,
+            self.reward.token_program,
+            self.stake.mint,
+            self.stake.token_program,
+            args,
+        )
+    }
+
+    /// Sends one transaction paid by the bank's payer, with a fresh blockhash.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Outcome {
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .expect("blockhash");
+        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
+        all.extend_from_slice(signers);
+        let tx = Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.ctx.payer.pubkey()),
+            &all,
+            blockhash,
+        );
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks transport");
+        let meta = res.metadata.expect("metadata");
+        Outcome {
+            result: res.result,
+            cu: meta.compute_units_consumed,
+            logs: meta.log_messages,
+        }
+    }
+
+    /// The bank's current slot (from the Clock sysvar, as the program sees it).
+    pub async fn slot(&mut self) -> u64 {
+        let clock = self
+            .account(&solana_sdk_ids::sysvar::clock::ID)
+            .await
+            .expect("clock sysvar");
+        u64::from_le_bytes(clock.data[..8].try_into().expect("slot bytes"))
+    }
+
+    /// Moves the bank to `slot` (never backwards).
+    pub async fn warp_to(&mut self, slot: u64) {
+        let now = self.slot().await;
+        if slot > now {
+            self.ctx.warp_to_slot(slot).expect("warp");
+        }
+        assert!(self.slot().await >= slot);
+    }
+
+    /// Moves the bank to the first slot of `round`'s submission window.
+    pub async fn warp_to_submission(&mut self, round: u64) {
+        let t = self
+            .task()
+            .await
+            .schedule()
+            .timeline(round)
+            .expect("timeline");
+        self.warp_to(t.submission().start).await;
+    }
+
+    /// Moves the bank into the work window of `round`.
+    pub async fn warp_to_round(&mut self, round: u64) {
+        let start = self
+            .task()
+            .await
+            .schedule()
+            .round_start(round)
+            .expect("round start");
+        self.warp_to(start).await;
+    }
+
+    pub async fn account(&self, address: &Pubkey) -> Option<Account> {
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("banks")
+    }
+
+    /// Decodes an Anchor account.
+    pub async fn anchor<T: AccountDeserialize>(&mut self, address: &Pubkey) -> T {
+        let a = self.account(address).await.expect("account exists");
+        assert_eq!(a.owner, gradual::ID, "owned by gradual");
+        T::try_deserialize(&mut a.data.as_slice()).expect("decodes")
+    }
+
+    pub async fn task(&mut self) -> Task {
+        let task = self.task;
+        self.anchor(&task).await
+    }
+
+    pub async fn node(&mut self, i: usize) -> Node {
+        let node = self.nodes[i].node;
+        self.anchor(&node).await
+    }
+
+    /// A round's header and its three bitmaps.
+    pub async fn round(&mut self, round: u64) -> Option<(Round, Vec<u8>, Vec<u8>, Vec<u8>)> {
+        let address = pda::round(&self.task, round).0;
+        let a = self.account(&address).await?;
+        assert_eq!(a.owner, gradual::ID);
+        assert_eq!(&a.data[..8], Round::DISCRIMINATOR);
+        let header: Round =
+            anchor_lang::__private::bytemuck::pod_read_unaligned(&a.data[8..Round::HEADER_SPACE]);
+        let bm = |w| {
+            Round::bitmap(&a.data, header.max_nodes, w)
+                .expect("bitmap")
+                .to_vec()
+        };
+        Some((
+            header,
+            bm(RoundBitmap::Submitted),
+            bm(RoundBitmap::Slashed),
+            bm(RoundBitmap::FailedDistributor),
+        ))
+    }
+
+    pub async fn token_balance(&mut self, address: &Pubkey) -> u64 {
+        let a = self.account(address).await.expect("token account");
+        // The base layout is the same for Token and Token-2022.
+        spl_token_interface::state::Account::unpack_from_slice(&a.data[..165])
+            .expect("token account")
+            .amount
+    }
+
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        let ix =
+            solana_system_interface::instruction::transfer(&self.ctx.payer.pubkey(), to, lamports);
+        self.send(&[ix], &[]).await.ok();
+    }
+
+    /// Creates a mint whose authority is the bank payer.
+    pub async fn create_mint(&mut self, token_program: Pubkey) -> TestMint {
+        let mint = self.keypair();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let len = spl_token_interface::state::Mint::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &payer,
+                &mint.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &token_program,
+            ),
+            spl_token_2022_interface::instruction::initialize_mint2(
+                &token_program,
+                &mint.pubkey(),
+                &payer,
+                None,
+                DECIMALS,
+            )
+            .expect("init mint"),
+        ];
+        self.send(&ixs, &[&mint]).await.ok();
+        TestMint {
+            mint: mint.pubkey(),
+            token_program,
+        }
+    }
+
+    /// Creates a token account of `mint` owned by `owner`, holding WALLET_TOKENS.
+    pub async fn wallet(&mut self, mint: TestMint, owner: &Pubkey) -> Pubkey {
+        let account = self.token_account(mint, owner).await;
+        self.mint_to(mint, &account, WALLET_TOKENS).await;
+        account
+    }
+
+    /// Creates an empty token account of `mint` owned by `owner`.
+    pub async fn token_account(&mut self, mint: TestMint, owner: &Pubkey) -> Pubkey {
+        let account = self.keypair();
+        let payer = self.ctx.payer.pubkey();
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let len = spl_token_interface::state::Account::LEN;
+        let ixs = [
+            solana_system_interface::instruction::create_account(
+                &payer,
+                &account.pubkey(),
+                rent.minimum_balance(len),
+                len as u64,
+                &mint.token_program,
+            ),
+            spl_token_2022_interface::instruction::initialize_account3(
+                &mint.token_program,
+                &account.pubkey(),
+                &mint.mint,
+                owner,
+            )
+            .expect("init account"),
+        ];
+        self.send(&ixs, &[&account]).await.ok();
+        account.pubkey()
+    }
+
+    pub async fn mint_to(&mut self, mint: TestMint, to: &Pubkey, amount: u64) {
+        let payer = self.ctx.payer.pubkey();
+        let ix = spl_token_2022_interface::instruction::mint_to(
+            &mint.token_program,
+            &mint.mint,
+            to,
+            &payer,
+            &[],
+            amount,
+        )
+        .expect("mint_to");
+        self.send(&[ix], &[]).await.ok();
+    }
+
+    /// A funded operator with stake and reward token accounts, not yet joined.
+    pub async fn new_operator(&mut self) -> TestNode {
+        let operator = self.keypair();
+        self.airdrop(&operator.pubkey(), 1_000_000_000).await;
+        let stake_account = self.wallet(self.stake, &operator.pubkey()).await;
+        let reward_account = self.token_account(self.reward, &operator.pubkey()).await;
+        TestNode {
+            node: pda::node(&self.task, &operator.pubkey()).0,
+            operator,
+            stake_account,
+            reward_account,
+        }
+    }
+
+    pub fn stake_accounts(&self, account: Pubkey) -> TokenAccounts {
+        TokenAccounts {
+            mint: self.stake.mint,
+            account,
+            token_program: self.stake.token_program,
+        }
+    }
+
+    pub fn reward_accounts(&self, account: Pubkey) -> TokenAccounts {
+        TokenAccounts {
+            mint: self.reward.mint,
+            account,
+            token_program: self.reward.token_program,
+        }
+    }
+
+    /// `join_task` for `node` with `stake`.
+    pub async fn join(&mut self, node: &TestNode, stake: u64) -> Outcome {
+        let ix = ix::join_task(
+            node.operator.pubkey(),
+            self.task,
+            self.stake_accounts(node.stake_account),
+            node.reward_account,
+            stake,
+        );
+        self.send(&[ix], &[&node.operator]).await
+    }
+
+    /// `submit` by node `i`.
+    pub async fn submit(&mut self, i: usize, round: u64, proof: &[u8]) -> Outcome {
+        let op = self.nodes[i].operator.insecure_clone();
+        let ix = ix::submit(op.pubkey(), self.task, round, proof.to_vec());
+        self.send(&[ix], &[&op]).await
+    }
+
+    /// The vault addresses of this task.
+    pub fn vaults(&self) -> (Pubkey, Pubkey) {
+        (
+            pda::bounty_vault(&self.task).0,
+            pda::stake_vault(&self.task).0,
+        )
+    }
+
+    /// Raw state of `addresses`, to prove a failed call changed nothing.
+    pub async fn snapshot(&mut self, addresses: &[Pubkey]) -> Snapshot {
+        let mut s = BTreeMap::new();
+        for a in addresses {
+            s.insert(*a, self.account(a).await);
+        }
+        Snapshot(s)
+    }
+
+    /// The accounts a call on this task can touch: task, vaults, every node and its wallets.
+    pub fn touched(&self) -> Vec<Pubkey> {
+        let (bounty, stake) = self.vaults();
+        let mut v = vec![self.task, bounty, stake, self.authority_reward_account];
+        for n in &self.nodes {
+            v.extend([
+                n.node,
+                n.stake_account,
+                n.reward_account,
+                n.operator.pubkey(),
+            ]);
+        }
+        v
+    }
+
+    /// Asserts the invariants of PROTOCOL.md §5 that hold in every state this issue reaches:
+    /// the stake vault holds exactly the stake the task accounts for, which is the sum of
+    /// the nodes' stakes; the bounty vault covers the reserved rewards.
+    pub async fn assert_invariants(&mut self) {
+        let task = self.task().await;
+        let (bounty, stake) = self.vaults();
+        let vault = self.token_balance(&stake).await;
+        let mut nodes_total = 0u64;
+        for i in 0..self.nodes.len() {
+            let Some(a) = self.account(&self.nodes[i].node).await else {
+                continue;
+            };
+            let n = Node::try_deserialize(&mut a.data.as_slice()).expect("node");
+            nodes_total += n.active_stake + n.pending_stake + n.unbonding;
+        }
+        let staked = task.staked_total().expect("no overflow");
+        if self.stake.mint != self.reward.mint {
+            assert_eq!(vault, staked, "stake vault = task stake accounting");
+        }
+        assert_eq!(
+            staked, nodes_total,
+            "task stake totals = sum of node stakes"
+        );
+        assert!(self.token_balance(&bounty).await >= task.reserved_rewards);
+    }
+}
+
+/// Account states captured by [`TestContext::snapshot`].
+#[derive(Debug, PartialEq)]
+pub struct Snapshot(BTreeMap<Pubkey, Option<Account>>);
+
+impl Snapshot {
+    /// Panics with the first differing account if `other` differs.
+    pub fn assert_same(&self, other: &Snapshot) {
+        for (k, v) in &self.0 {
+            assert_eq!(Some(v), other.0.get(k), "account {k} changed");
+        }
+    }
+}
+
+/// Runs `f` on a call that must fail with `expected` and change none of the fixture's accounts.
+#[macro_export]
+macro_rules! assert_rejected {
+    ($t:expr, $expected:expr, $call:expr) => {{
+        let keys = $t.touched();
+        let before = $t.snapshot(&keys).await;
+        let outcome = $call;
+        $crate::assert_program_error(&outcome, $expected);
+        let after = $t.snapshot(&keys).await;
+        before.assert_same(&after);
+        outcome
+    }};
+}

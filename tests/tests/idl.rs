@@ -1,0 +1,106 @@
+//! The committed IDL (idl/gradual.json) is what TypeScript and codama clients are generated
+//! from: it must equal the IDL generated from the current program source
+//! (target/idl/gradual.json, written by scripts/build.sh) and describe every instruction.
+use anchor_lang::Discriminator;
+use serde_json::Value;
+
+fn load(path: &str) -> Value {
+    let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full)
+        .unwrap_or_else(|e| panic!("{full}: {e} (run scripts/build.sh to generate it)"));
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+#[test]
+fn committed_idl_is_not_stale() {
+    let committed = load("idl/gradual.json");
+    let generated = load("target/idl/gradual.json");
+    assert!(
+        committed == generated,
+        "idl/gradual.json is stale: run `make idl` (copies target/idl/gradual.json) and commit it"
+    );
+}
+
+#[test]
+fn idl_describes_every_instruction_account_and_event() {
+    let idl = load("idl/gradual.json");
+    assert_eq!(idl["address"], gradual::ID.to_string());
+    let disc = |v: &Value| -> Vec<u8> {
+        v["discriminator"]
+            .as_array()
+            .expect("discriminator")
+            .iter()
+            .map(|b| b.as_u64().expect("byte") as u8)
+            .collect()
+    };
+    let find = |kind: &str, name: &str| -> Value {
+        idl[kind]
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name} missing from the IDL"))
+            .clone()
+    };
+    use gradual::instruction as ix;
+    let instructions: &[(&str, &[u8])] = &[
+        ("create_task", ix::CreateTask::DISCRIMINATOR),
+        ("fund_task", ix::FundTask::DISCRIMINATOR),
+        ("update_task", ix::UpdateTask::DISCRIMINATOR),
+        ("pause_task", ix::PauseTask::DISCRIMINATOR),
+        ("resume_task", ix::ResumeTask::DISCRIMINATOR),
+        ("join_task", ix::JoinTask::DISCRIMINATOR),
+        ("add_stake", ix::AddStake::DISCRIMINATOR),
+        ("request_unstake", ix::RequestUnstake::DISCRIMINATOR),
+        ("withdraw_stake", ix::WithdrawStake::DISCRIMINATOR),
+        ("submit", ix::Submit::DISCRIMINATOR),
+        ("close_submission", ix::CloseSubmission::DISCRIMINATOR),
+    ];
+    assert_eq!(
+        idl["instructions"].as_array().unwrap().len(),
+        instructions.len()
+    );
+    for (name, d) in instructions {
+        assert_eq!(disc(&find("instructions", name)), d.to_vec(), "{name}");
+    }
+    use gradual::state;
+    for (name, d) in [
+        ("Task", state::Task::DISCRIMINATOR),
+        ("Node", state::Node::DISCRIMINATOR),
+        ("Round", state::Round::DISCRIMINATOR),
+        ("Submission", state::Submission::DISCRIMINATOR),
+    ] {
+        assert_eq!(disc(&find("accounts", name)), d.to_vec(), "{name}");
+    }
+    use gradual::events as ev;
+    for (name, d) in [
+        ("TaskCreated", ev::TaskCreated::DISCRIMINATOR),
+        ("TaskFunded", ev::TaskFunded::DISCRIMINATOR),
+        ("TaskUpdated", ev::TaskUpdated::DISCRIMINATOR),
+        ("TaskPaused", ev::TaskPaused::DISCRIMINATOR),
+        ("TaskResumed", ev::TaskResumed::DISCRIMINATOR),
+        ("NodeJoined", ev::NodeJoined::DISCRIMINATOR),
+        ("StakeAdded", ev::StakeAdded::DISCRIMINATOR),
+        ("UnstakeRequested", ev::UnstakeRequested::DISCRIMINATOR),
+        ("StakeWithdrawn", ev::StakeWithdrawn::DISCRIMINATOR),
+        ("RoundOpened", ev::RoundOpened::DISCRIMINATOR),
+        ("Submitted", ev::Submitted::DISCRIMINATOR),
+        ("SubmissionClosed", ev::SubmissionClosed::DISCRIMINATOR),
+    ] {
+        assert_eq!(disc(&find("events", name)), d.to_vec(), "{name}");
+    }
+    // Every named error, with Anchor's code offset.
+    let errors = idl["errors"].as_array().unwrap();
+    let submitted = errors
+        .iter()
+        .find(|e| e["name"] == "AlreadySubmitted")
+        .expect("error");
+    assert_eq!(
+        submitted["code"].as_u64().unwrap() as u32,
+        anchor_lang::error::ERROR_CODE_OFFSET
+            + gradual::errors::GradualError::AlreadySubmitted as u32
+    );
+    // The zero-copy Round is declared as bytemuck so clients decode it by layout.
+    let round = find("types", "Round");
+    assert_eq!(round["serialization"], "bytemuck");
+}
