@@ -44,6 +44,7 @@ pub fn create_task(
             stake_mint,
             bounty_vault: pda::bounty_vault(&task).0,
             stake_vault: pda::stake_vault(&task).0,
+            slash_vault: pda::slash_vault(&task).0,
             reward_token_program,
             stake_token_program,
             system_program: system_program::ID,
@@ -203,4 +204,308 @@ pub fn close_submission(payer: Pubkey, task: Pubkey, round: u64, node: Pubkey) -
 pub fn with_account(mut ix: Instruction, index: usize, meta: AccountMeta) -> Instruction {
     ix.accounts[index] = meta;
     ix
+}
+
+/// `raise_audit`: `raiser_operator`'s node accuses `target` (a node account) for `round`.
+/// For a distribution audit, `list` is the current attempt's list.
+#[allow(clippy::too_many_arguments)]
+pub fn raise_audit(
+    raiser_operator: Pubkey,
+    task: Pubkey,
+    round: u64,
+    kind: gradual::state::AuditKind,
+    target: Pubkey,
+    raiser_payout: Pubkey,
+    list: Option<Pubkey>,
+) -> Instruction {
+    let (audit, audit_bump) = pda::audit(&task, round, kind, &target);
+    build(
+        acc::RaiseAudit {
+            operator: raiser_operator,
+            task,
+            raiser: pda::node(&task, &raiser_operator).0,
+            target,
+            round: pda::round(&task, round).0,
+            audit,
+            raiser_payout,
+            list,
+            system_program: system_program::ID,
+        },
+        data::RaiseAudit {
+            args: args::RaiseAuditArgs {
+                round,
+                kind,
+                audit_bump,
+            },
+        },
+    )
+}
+
+/// `vote`: `voter_operator`'s node votes on `audit` (of `round`).
+pub fn vote(
+    voter_operator: Pubkey,
+    task: Pubkey,
+    round: u64,
+    audit: Pubkey,
+    approve: bool,
+) -> Instruction {
+    let voter = pda::node(&task, &voter_operator).0;
+    let (vote, vote_bump) = pda::vote(&audit, &voter);
+    build(
+        acc::CastVote {
+            operator: voter_operator,
+            voter,
+            audit,
+            round: pda::round(&task, round).0,
+            vote,
+            system_program: system_program::ID,
+        },
+        data::Vote {
+            args: args::VoteArgs { approve, vote_bump },
+        },
+    )
+}
+
+/// Where a task's slashes go: the bounty vault (one mint) or the slash vault.
+pub fn slash_destination(task: &Pubkey, one_mint: bool) -> Pubkey {
+    if one_mint {
+        pda::bounty_vault(task).0
+    } else {
+        pda::slash_vault(task).0
+    }
+}
+
+/// `resolve_audit` (permissionless).
+#[allow(clippy::too_many_arguments)]
+pub fn resolve_audit(
+    task: Pubkey,
+    round: u64,
+    audit: Pubkey,
+    target: Pubkey,
+    stake: TokenAccounts,
+    raiser_payout: Pubkey,
+    slash_destination: Pubkey,
+    list: Option<Pubkey>,
+) -> Instruction {
+    build(
+        acc::ResolveAudit {
+            task,
+            round: pda::round(&task, round).0,
+            audit,
+            target,
+            stake_vault: pda::stake_vault(&task).0,
+            stake_mint: stake.mint,
+            raiser_payout,
+            slash_destination,
+            token_program: stake.token_program,
+            list,
+        },
+        data::ResolveAudit {},
+    )
+}
+
+/// The SlotHashes sysvar address.
+pub fn slot_hashes_sysvar() -> Pubkey {
+    use anchor_lang::solana_program::sysvar::SysvarId;
+    anchor_lang::prelude::SlotHashes::id()
+}
+
+/// `select_distributor` (permissionless).
+pub fn select_distributor(task: Pubkey, round: u64) -> Instruction {
+    build(
+        acc::SelectDistributor {
+            round: pda::round(&task, round).0,
+            slot_hashes: slot_hashes_sysvar(),
+        },
+        data::SelectDistributor {},
+    )
+}
+
+/// `begin_distribution` by the selected node's operator.
+pub fn begin_distribution(
+    operator: Pubkey,
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    entry_count: u32,
+    total: u64,
+) -> Instruction {
+    let (list, list_bump) = pda::distribution(&task, round, attempt);
+    build(
+        acc::BeginDistribution {
+            operator,
+            task,
+            node: pda::node(&task, &operator).0,
+            round: pda::round(&task, round).0,
+            list,
+            bounty_vault: pda::bounty_vault(&task).0,
+            system_program: system_program::ID,
+        },
+        data::BeginDistribution {
+            args: args::BeginDistributionArgs {
+                round,
+                attempt,
+                entry_count,
+                total,
+                list_bump,
+            },
+        },
+    )
+}
+
+/// `append_distribution`: writes `entries` at `offset` of the list.
+pub fn append_distribution(
+    operator: Pubkey,
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    offset: u32,
+    entries: Vec<gradual::state::DistributionEntry>,
+) -> Instruction {
+    build(
+        acc::AppendDistribution {
+            operator,
+            list: pda::distribution(&task, round, attempt).0,
+        },
+        data::AppendDistribution {
+            args: args::AppendDistributionArgs { offset, entries },
+        },
+    )
+}
+
+/// Entries per `append_distribution` that fit one transaction with the operator as fee payer.
+pub const ENTRIES_PER_APPEND: usize = 100;
+
+/// `seal_distribution`.
+pub fn seal_distribution(operator: Pubkey, task: Pubkey, round: u64, attempt: u8) -> Instruction {
+    build(
+        acc::SealDistribution {
+            operator,
+            task,
+            round: pda::round(&task, round).0,
+            list: pda::distribution(&task, round, attempt).0,
+            bounty_vault: pda::bounty_vault(&task).0,
+        },
+        data::SealDistribution {},
+    )
+}
+
+/// `skip_distribution` (permissionless).
+pub fn skip_distribution(task: Pubkey, round: u64) -> Instruction {
+    build(
+        acc::SkipDistribution {
+            round: pda::round(&task, round).0,
+        },
+        data::SkipDistribution {},
+    )
+}
+
+/// `finalize_distribution` (permissionless).
+pub fn finalize_distribution(task: Pubkey, round: u64, attempt: u8) -> Instruction {
+    build(
+        acc::FinalizeDistribution {
+            round: pda::round(&task, round).0,
+            list: pda::distribution(&task, round, attempt).0,
+        },
+        data::FinalizeDistribution {},
+    )
+}
+
+/// `claim_reward` for `node`'s entry (anyone may send it).
+pub fn claim_reward(
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    entry_index: u32,
+    node: Pubkey,
+    reward: TokenAccounts,
+) -> Instruction {
+    build(
+        acc::ClaimReward {
+            task,
+            list: pda::distribution(&task, round, attempt).0,
+            node,
+            reward_account: reward.account,
+            bounty_vault: pda::bounty_vault(&task).0,
+            reward_mint: reward.mint,
+            token_program: reward.token_program,
+        },
+        data::ClaimReward {
+            args: args::ClaimRewardArgs {
+                round,
+                attempt,
+                entry_index,
+            },
+        },
+    )
+}
+
+/// `close_vote` (permissionless; rent to `payer`).
+pub fn close_vote(payer: Pubkey, audit: Pubkey, voter: Pubkey) -> Instruction {
+    build(
+        acc::CloseVote {
+            payer,
+            vote: pda::vote(&audit, &voter).0,
+            audit,
+        },
+        data::CloseVote {},
+    )
+}
+
+/// `close_audit` (permissionless; rent to `payer`).
+pub fn close_audit(payer: Pubkey, audit: Pubkey) -> Instruction {
+    build(acc::CloseAudit { payer, audit }, data::CloseAudit {})
+}
+
+/// `close_distribution` (permissionless; rent to `payer`).
+pub fn close_distribution(payer: Pubkey, task: Pubkey, round: u64, attempt: u8) -> Instruction {
+    build(
+        acc::CloseDistribution {
+            payer,
+            round: pda::round(&task, round).0,
+            list: pda::distribution(&task, round, attempt).0,
+        },
+        data::CloseDistribution {},
+    )
+}
+
+/// `close_round` (permissionless; rent to `payer`).
+pub fn close_round(payer: Pubkey, task: Pubkey, round: u64) -> Instruction {
+    build(
+        acc::CloseRound {
+            payer,
+            round: pda::round(&task, round).0,
+        },
+        data::CloseRound {},
+    )
+}
+
+/// `close_task`: returns the unreserved bounty to `destination`.
+pub fn close_task(authority: Pubkey, task: Pubkey, reward: TokenAccounts) -> Instruction {
+    build(
+        acc::CloseTask {
+            authority,
+            task,
+            bounty_vault: pda::bounty_vault(&task).0,
+            reward_mint: reward.mint,
+            destination: reward.account,
+            token_program: reward.token_program,
+        },
+        data::CloseTask {},
+    )
+}
+
+/// `sweep_slashed`: the slash vault's balance to `destination` (stake mint).
+pub fn sweep_slashed(authority: Pubkey, task: Pubkey, stake: TokenAccounts) -> Instruction {
+    build(
+        acc::SweepSlashed {
+            authority,
+            task,
+            slash_vault: pda::slash_vault(&task).0,
+            stake_mint: stake.mint,
+            destination: stake.account,
+            token_program: stake.token_program,
+        },
+        data::SweepSlashed {},
+    )
 }

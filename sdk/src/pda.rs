@@ -42,3 +42,45 @@ pub fn submission(task: &Pubkey, round: u64, node: &Pubkey) -> (Pubkey, u8) {
         &ID,
     )
 }
+
+/// `["slashed", task]`: slashed stake when the task's two mints differ.
+pub fn slash_vault(task: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::SLASH_VAULT, task.as_ref()], &ID)
+}
+
+/// `["audit", task, round LE, kind, target node]`
+pub fn audit(
+    task: &Pubkey,
+    round: u64,
+    kind: gradual::state::AuditKind,
+    target: &Pubkey,
+) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            seeds::AUDIT,
+            task.as_ref(),
+            &round.to_le_bytes(),
+            &[kind as u8],
+            target.as_ref(),
+        ],
+        &ID,
+    )
+}
+
+/// `["vote", audit, voter node]`
+pub fn vote(audit: &Pubkey, voter: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::VOTE, audit.as_ref(), voter.as_ref()], &ID)
+}
+
+/// `["distribution", task, round LE, attempt]`
+pub fn distribution(task: &Pubkey, round: u64, attempt: u8) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            seeds::DISTRIBUTION,
+            task.as_ref(),
+            &round.to_le_bytes(),
+            &[attempt],
+        ],
+        &ID,
+    )
+}

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use gradual::{
     errors::GradualError,
     instructions::CreateTaskArgs,
-    state::{Node, Round, RoundBitmap, Task, TaskConfig},
+    state::{Audit, AuditKind, DistributionEntry, Node, Round, RoundBitmap, Task, TaskConfig},
 };
 use gradual_sdk::{ix, pda};
 use solana_account::Account;
@@ -170,6 +170,8 @@ pub struct TestContext {
     pub task: Pubkey,
     pub task_id: u64,
     pub nodes: Vec<TestNode>,
+    /// Successful claims as (round, node position): the no-double-reward ledger.
+    pub claims: Vec<(u64, usize)>,
     keys: u64,
 }
 
@@ -220,6 +222,7 @@ impl TestContext {
             task: Pubkey::default(),
             task_id: 7,
             nodes: vec![],
+            claims: vec![],
             authority: Keypair::new_from_array([0; 32]),
         };
         t.authority = t.keypair();
@@ -283,18 +286,34 @@ impl TestContext {
 
     /// Sends one transaction paid by the bank's payer, with a fresh blockhash.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Outcome {
+        let payer = self.ctx.payer.insecure_clone();
+        let mut all: Vec<&Keypair> = vec![&payer];
+        all.extend_from_slice(signers);
+        self.send_signed(ixs, &payer, &all).await
+    }
+
+    /// Sends one transaction with `payer` as fee payer and only signer, as a node operator's
+    /// own software does (one signature leaves room for a 100-entry list chunk).
+    pub async fn send_as(&mut self, payer: &Keypair, ixs: &[Instruction]) -> Outcome {
+        self.send_signed(ixs, payer, &[payer]).await
+    }
+
+    async fn send_signed(
+        &mut self,
+        ixs: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> Outcome {
         let blockhash = self
             .ctx
             .get_new_latest_blockhash()
             .await
             .expect("blockhash");
-        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
-        all.extend_from_slice(signers);
-        let tx = Transaction::new_signed_with_payer(
-            ixs,
-            Some(&self.ctx.payer.pubkey()),
-            &all,
-            blockhash,
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), signers, blockhash);
+        let size = bincode_len(&tx);
+        assert!(
+            size <= 1_232,
+            "transaction of {size} bytes exceeds the 1,232-byte packet limit"
         );
         let res = self
             .ctx
@@ -396,7 +415,7 @@ impl TestContext {
         ))
     }
 
-    pub async fn token_balance(&mut self, address: &Pubkey) -> u64 {
+    pub async fn token_balance(&self, address: &Pubkey) -> u64 {
         let a = self.account(address).await.expect("token account");
         // The base layout is the same for Token and Token-2022.
         spl_token_interface::state::Account::unpack_from_slice(&a.data[..165])
@@ -536,6 +555,162 @@ impl TestContext {
         self.send(&[ix], &[&op]).await
     }
 
+    /// Node `i` raises an audit of `kind` against node `target` for `round`; its stake account
+    /// receives the raiser's share.
+    pub async fn raise(&mut self, i: usize, round: u64, kind: AuditKind, target: usize) -> Outcome {
+        let op = self.nodes[i].operator.insecure_clone();
+        let list = if kind == AuditKind::Distribution {
+            Some(self.current_list(round).await)
+        } else {
+            None
+        };
+        let ix = ix::raise_audit(
+            op.pubkey(),
+            self.task,
+            round,
+            kind,
+            self.nodes[target].node,
+            self.nodes[i].stake_account,
+            list,
+        );
+        self.send(&[ix], &[&op]).await
+    }
+
+    /// The audit PDA against node `target`.
+    pub fn audit_address(&self, round: u64, kind: AuditKind, target: usize) -> Pubkey {
+        pda::audit(&self.task, round, kind, &self.nodes[target].node).0
+    }
+
+    /// Node `i` votes on the audit against `target`.
+    pub async fn vote(
+        &mut self,
+        i: usize,
+        round: u64,
+        kind: AuditKind,
+        target: usize,
+        approve: bool,
+    ) -> Outcome {
+        let op = self.nodes[i].operator.insecure_clone();
+        let audit = self.audit_address(round, kind, target);
+        let ix = ix::vote(op.pubkey(), self.task, round, audit, approve);
+        self.send(&[ix], &[&op]).await
+    }
+
+    /// Resolves the audit against `target` (as a crank).
+    pub async fn resolve(&mut self, round: u64, kind: AuditKind, target: usize) -> Outcome {
+        let audit_key = self.audit_address(round, kind, target);
+        let audit: Audit = self.anchor(&audit_key).await;
+        let one_mint = self.stake.mint == self.reward.mint;
+        let list = match kind {
+            AuditKind::Distribution => Some(pda::distribution(&self.task, round, audit.attempt).0),
+            AuditKind::Submission => None,
+        };
+        let ix = ix::resolve_audit(
+            self.task,
+            round,
+            audit_key,
+            audit.target,
+            self.stake_accounts(Pubkey::default()),
+            audit.raiser_payout,
+            ix::slash_destination(&self.task, one_mint),
+            list,
+        );
+        self.send(&[ix], &[]).await
+    }
+
+    /// The list address of `round`'s current attempt.
+    pub async fn current_list(&mut self, round: u64) -> Pubkey {
+        let (header, ..) = self.round(round).await.expect("round");
+        pda::distribution(&self.task, round, header.distribution_attempt).0
+    }
+
+    /// Cranks `select_distributor` and returns the selected node's position in `nodes`.
+    pub async fn select(&mut self, round: u64) -> (Outcome, Option<usize>) {
+        let out = self
+            .send(&[ix::select_distributor(self.task, round)], &[])
+            .await;
+        let (header, ..) = self.round(round).await.expect("round");
+        let chosen = self.position_of_index(header.selected_node).await;
+        (out, chosen)
+    }
+
+    /// Position in `nodes` of the node with on-chain `index`.
+    pub async fn position_of_index(&mut self, index: u32) -> Option<usize> {
+        for i in 0..self.nodes.len() {
+            if self.node(i).await.index == index {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Node `i` uploads and seals `entries` for `round`/`attempt` in 100-entry chunks.
+    /// Returns the outcomes of begin, every append and seal.
+    pub async fn upload_list(
+        &mut self,
+        i: usize,
+        round: u64,
+        attempt: u8,
+        entries: &[DistributionEntry],
+    ) -> Vec<Outcome> {
+        let op = self.nodes[i].operator.insecure_clone();
+        let total = entries.iter().map(|e| e.amount).sum();
+        let mut outs = vec![];
+        let begin = ix::begin_distribution(
+            op.pubkey(),
+            self.task,
+            round,
+            attempt,
+            entries.len() as u32,
+            total,
+        );
+        outs.push(self.send_as(&op, &[begin]).await.ok());
+        for (k, chunk) in entries.chunks(ix::ENTRIES_PER_APPEND).enumerate() {
+            let offset = (k * ix::ENTRIES_PER_APPEND) as u32;
+            let append = ix::append_distribution(
+                op.pubkey(),
+                self.task,
+                round,
+                attempt,
+                offset,
+                chunk.to_vec(),
+            );
+            outs.push(self.send_as(&op, &[append]).await.ok());
+        }
+        let seal = ix::seal_distribution(op.pubkey(), self.task, round, attempt);
+        outs.push(self.send_as(&op, &[seal]).await.ok());
+        outs
+    }
+
+    /// Claims entry `entry_index` of the accepted list for node `i` (sent by the bank payer).
+    pub async fn claim(&mut self, i: usize, round: u64, attempt: u8, entry_index: u32) -> Outcome {
+        let ix = ix::claim_reward(
+            self.task,
+            round,
+            attempt,
+            entry_index,
+            self.nodes[i].node,
+            self.reward_accounts(self.nodes[i].reward_account),
+        );
+        let out = self.send(&[ix], &[]).await;
+        if out.result.is_ok() {
+            // No double reward; no reward for a node slashed in that round.
+            assert!(
+                !self.claims.contains(&(round, i)),
+                "node {i} paid twice for round {round}"
+            );
+            self.claims.push((round, i));
+            if let Some((_, _, slashed, _)) = self.round(round).await {
+                let index = self.node(i).await.index;
+                assert!(
+                    !gradual::bitmap::get(&slashed, index),
+                    "slashed node {i} paid for round {round}"
+                );
+            }
+        }
+        out
+    }
+
     /// The vault addresses of this task.
     pub fn vaults(&self) -> (Pubkey, Pubkey) {
         (
@@ -593,6 +768,72 @@ impl TestContext {
         );
         assert!(self.token_balance(&bounty).await >= task.reserved_rewards);
     }
+}
+
+/// Checks that docs/benchmarks.md has a row `| name | figure |` for every measurement, within
+/// 10% of it, so the published numbers cannot go stale.
+pub fn check_documented(measured: &BTreeMap<String, u64>) {
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/benchmarks.md"
+    ))
+    .expect("docs/benchmarks.md");
+    for (name, value) in measured {
+        let row = docs
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("docs/benchmarks.md has no row for {name}"));
+        let documented: u64 = row
+            .split('|')
+            .nth(2)
+            .and_then(|c| c.trim().replace(',', "").parse().ok())
+            .unwrap_or_else(|| panic!("no figure in {row}"));
+        let drift = documented.abs_diff(*value) as f64 / (*value).max(1) as f64;
+        assert!(
+            drift <= 0.10,
+            "docs/benchmarks.md says {documented} for {name}, measured {value}: update it"
+        );
+    }
+}
+
+/// Prints a two-column Markdown table.
+pub fn print_table(header: (&str, &str), rows: &BTreeMap<String, u64>) {
+    println!("\n| {} | {} |\n|---|---:|", header.0, header.1);
+    for (name, value) in rows {
+        println!("| {name} | {value} |");
+    }
+}
+
+/// Wire size of a legacy transaction (signatures + message), as the packet limit counts it.
+pub fn bincode_len(tx: &Transaction) -> usize {
+    fn short_vec(n: usize) -> usize {
+        if n < 0x80 {
+            1
+        } else if n < 0x4000 {
+            2
+        } else {
+            3
+        }
+    }
+    let m = &tx.message;
+    let ixs: usize = m
+        .instructions
+        .iter()
+        .map(|i| {
+            1 + short_vec(i.accounts.len())
+                + i.accounts.len()
+                + short_vec(i.data.len())
+                + i.data.len()
+        })
+        .sum();
+    short_vec(tx.signatures.len())
+        + 64 * tx.signatures.len()
+        + 3
+        + short_vec(m.account_keys.len())
+        + 32 * m.account_keys.len()
+        + 32
+        + short_vec(m.instructions.len())
+        + ixs
 }
 
 /// Account states captured by [`TestContext::snapshot`].

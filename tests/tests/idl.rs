@@ -55,6 +55,25 @@ fn idl_describes_every_instruction_account_and_event() {
         ("withdraw_stake", ix::WithdrawStake::DISCRIMINATOR),
         ("submit", ix::Submit::DISCRIMINATOR),
         ("close_submission", ix::CloseSubmission::DISCRIMINATOR),
+        ("raise_audit", ix::RaiseAudit::DISCRIMINATOR),
+        ("vote", ix::Vote::DISCRIMINATOR),
+        ("resolve_audit", ix::ResolveAudit::DISCRIMINATOR),
+        ("select_distributor", ix::SelectDistributor::DISCRIMINATOR),
+        ("begin_distribution", ix::BeginDistribution::DISCRIMINATOR),
+        ("append_distribution", ix::AppendDistribution::DISCRIMINATOR),
+        ("seal_distribution", ix::SealDistribution::DISCRIMINATOR),
+        ("skip_distribution", ix::SkipDistribution::DISCRIMINATOR),
+        (
+            "finalize_distribution",
+            ix::FinalizeDistribution::DISCRIMINATOR,
+        ),
+        ("claim_reward", ix::ClaimReward::DISCRIMINATOR),
+        ("close_vote", ix::CloseVote::DISCRIMINATOR),
+        ("close_audit", ix::CloseAudit::DISCRIMINATOR),
+        ("close_distribution", ix::CloseDistribution::DISCRIMINATOR),
+        ("close_round", ix::CloseRound::DISCRIMINATOR),
+        ("close_task", ix::CloseTask::DISCRIMINATOR),
+        ("sweep_slashed", ix::SweepSlashed::DISCRIMINATOR),
     ];
     assert_eq!(
         idl["instructions"].as_array().unwrap().len(),
@@ -69,6 +88,9 @@ fn idl_describes_every_instruction_account_and_event() {
         ("Node", state::Node::DISCRIMINATOR),
         ("Round", state::Round::DISCRIMINATOR),
         ("Submission", state::Submission::DISCRIMINATOR),
+        ("Audit", state::Audit::DISCRIMINATOR),
+        ("Vote", state::Vote::DISCRIMINATOR),
+        ("DistributionList", state::DistributionList::DISCRIMINATOR),
     ] {
         assert_eq!(disc(&find("accounts", name)), d.to_vec(), "{name}");
     }
@@ -86,6 +108,33 @@ fn idl_describes_every_instruction_account_and_event() {
         ("RoundOpened", ev::RoundOpened::DISCRIMINATOR),
         ("Submitted", ev::Submitted::DISCRIMINATOR),
         ("SubmissionClosed", ev::SubmissionClosed::DISCRIMINATOR),
+        ("AuditRaised", ev::AuditRaised::DISCRIMINATOR),
+        ("Voted", ev::Voted::DISCRIMINATOR),
+        ("AuditResolved", ev::AuditResolved::DISCRIMINATOR),
+        ("StakeSlashed", ev::StakeSlashed::DISCRIMINATOR),
+        (
+            "DistributorSelected",
+            ev::DistributorSelected::DISCRIMINATOR,
+        ),
+        ("DistributionBegun", ev::DistributionBegun::DISCRIMINATOR),
+        (
+            "DistributionAppended",
+            ev::DistributionAppended::DISCRIMINATOR,
+        ),
+        ("DistributionSealed", ev::DistributionSealed::DISCRIMINATOR),
+        (
+            "DistributionSkipped",
+            ev::DistributionSkipped::DISCRIMINATOR,
+        ),
+        ("DistributionFailed", ev::DistributionFailed::DISCRIMINATOR),
+        (
+            "DistributionAccepted",
+            ev::DistributionAccepted::DISCRIMINATOR,
+        ),
+        ("RewardClaimed", ev::RewardClaimed::DISCRIMINATOR),
+        ("AccountClosed", ev::AccountClosed::DISCRIMINATOR),
+        ("TaskClosed", ev::TaskClosed::DISCRIMINATOR),
+        ("SlashedStakeSwept", ev::SlashedStakeSwept::DISCRIMINATOR),
     ] {
         assert_eq!(disc(&find("events", name)), d.to_vec(), "{name}");
     }
@@ -101,6 +150,13 @@ fn idl_describes_every_instruction_account_and_event() {
             + gradual::errors::GradualError::AlreadySubmitted as u32
     );
     // The zero-copy Round is declared as bytemuck so clients decode it by layout.
-    let round = find("types", "Round");
-    assert_eq!(round["serialization"], "bytemuck");
+    for zero_copy in ["Round", "DistributionList"] {
+        assert_eq!(
+            find("types", zero_copy)["serialization"],
+            "bytemuck",
+            "{zero_copy}"
+        );
+    }
+    // Every event type in the program is in the IDL (no event added without a row above).
+    assert_eq!(idl["events"].as_array().unwrap().len(), 27);
 }

@@ -267,11 +267,7 @@ async fn close_submission_returns_rent_after_the_audit_window() {
     t.warp_to_submission(1).await;
     t.submit(1, 1, b"p").await.ok();
     let ix = ix::close_submission(op, t.task, 0, node);
-    let ix = ix::with_account(
-        ix,
-        1,
-        AccountMeta::new_readonly(pda::round(&t.task, 1).0, false),
-    );
+    let ix = ix::with_account(ix, 1, AccountMeta::new(pda::round(&t.task, 1).0, false));
     assert_rejected!(t, GradualError::WrongRound, t.send(&[ix], &[]).await);
 
     // Anyone may crank it; the rent goes to the payer.

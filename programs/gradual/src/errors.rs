@@ -88,4 +88,82 @@ pub enum GradualError {
     SubmissionStillNeeded,
     #[msg("the round account does not match this task and round")]
     WrongRound,
+
+    // --- audits
+    #[msg("the slot is outside the audit's raise/vote window")]
+    AuditWindowClosed,
+    #[msg("the audit window has not ended yet")]
+    AuditWindowOpen,
+    #[msg("an audit of this target for this round is already raised")]
+    AuditAlreadyRaised,
+    #[msg("the audit is already resolved")]
+    AuditAlreadyResolved,
+    #[msg("the audit is still open")]
+    AuditStillOpen,
+    #[msg("a node cannot audit itself")]
+    SelfAudit,
+    #[msg("the audited node cannot vote on its own audit")]
+    TargetCannotVote,
+    #[msg("this node already voted on (or raised) this audit")]
+    AlreadyVoted,
+    #[msg("the target did not submit a proof for this round")]
+    TargetNotSubmitted,
+    #[msg("the target is already slashed for this round")]
+    AlreadySlashed,
+    #[msg("the account is not the audit's target, raiser payout or slash destination")]
+    WrongAuditAccount,
+    #[msg("audits of this round are still open; resolve them first")]
+    AuditsPending,
+
+    // --- distribution
+    #[msg("the SlotHashes account is not the sysvar")]
+    WrongSysvar,
+    #[msg("the round's distribution is not in the state this call needs")]
+    WrongDistributionStatus,
+    #[msg("the attempt is not the round's current distribution attempt")]
+    WrongAttempt,
+    #[msg("the slot is outside the attempt's upload window")]
+    OutsideDistributionWindow,
+    #[msg("the upload window of the current attempt has not passed yet")]
+    DistributionWindowOpen,
+    #[msg("only the selected distributor may do this")]
+    NotSelectedDistributor,
+    #[msg("the list would pay more than the round's budget")]
+    OverBudget,
+    #[msg("list entries must be strictly increasing by node index")]
+    UnsortedEntries,
+    #[msg("the node index appears twice in the list")]
+    DuplicateEntry,
+    #[msg("the node is not a candidate: it did not submit, was slashed, or failed as distributor")]
+    NotACandidate,
+    #[msg("more entries than declared")]
+    TooManyEntries,
+    #[msg("the chunk's offset is not the list's write cursor")]
+    WrongOffset,
+    #[msg("the number of entries written differs from the declared count")]
+    CountMismatch,
+    #[msg("the sum of entries differs from the declared total")]
+    TotalMismatch,
+    #[msg("entry_count must be between 1 and the number of candidates")]
+    InvalidEntryCount,
+    #[msg("the list's audit window has not ended yet")]
+    ListAuditWindowOpen,
+    #[msg("the account is not this round's distribution list")]
+    WrongList,
+
+    // --- rewards and cleanup
+    #[msg("the list is not accepted yet")]
+    NotFinalized,
+    #[msg("this entry was already claimed")]
+    AlreadyClaimed,
+    #[msg("the entry index is beyond the list")]
+    EntryOutOfRange,
+    #[msg("the entry does not pay this node")]
+    NotYourEntry,
+    #[msg("the destination is not the node's registered reward account")]
+    WrongRewardAccount,
+    #[msg("the account may still be needed")]
+    AccountStillNeeded,
+    #[msg("rounds of this task are not settled yet")]
+    RoundsNotSettled,
 }

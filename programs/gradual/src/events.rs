@@ -101,3 +101,146 @@ pub struct SubmissionClosed {
     pub round: u64,
     pub node: Pubkey,
 }
+
+#[event]
+pub struct AuditRaised {
+    pub task: Pubkey,
+    pub round: u64,
+    pub audit: Pubkey,
+    pub kind: u8,
+    pub target: Pubkey,
+    pub raiser: Pubkey,
+    pub weight: u64,
+    pub deadline_slot: u64,
+}
+
+#[event]
+pub struct Voted {
+    pub audit: Pubkey,
+    pub voter: Pubkey,
+    pub approve: bool,
+    pub weight: u64,
+    pub for_stake: u64,
+    pub against_stake: u64,
+}
+
+#[event]
+pub struct AuditResolved {
+    pub audit: Pubkey,
+    pub round: u64,
+    pub kind: u8,
+    pub target: Pubkey,
+    pub upheld: bool,
+    pub for_stake: u64,
+    pub against_stake: u64,
+    pub quorum_stake: u64,
+}
+
+#[event]
+pub struct StakeSlashed {
+    pub task: Pubkey,
+    pub round: u64,
+    pub node: Pubkey,
+    pub amount: u64,
+    pub to_raiser: u64,
+    pub raiser_payout: Pubkey,
+    pub to_destination: u64,
+    pub destination: Pubkey,
+}
+
+#[event]
+pub struct DistributorSelected {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub node_index: u32,
+    pub candidates: u32,
+    /// Whether the seed came from the SlotHashes entry (false: the fallback seed).
+    pub from_slot_hash: bool,
+}
+
+#[event]
+pub struct DistributionBegun {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub list: Pubkey,
+    pub entry_count: u32,
+    pub total: u64,
+    pub budget: u64,
+}
+
+#[event]
+pub struct DistributionAppended {
+    pub list: Pubkey,
+    pub written: u32,
+    pub running_sum: u64,
+}
+
+#[event]
+pub struct DistributionSealed {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub list: Pubkey,
+    pub entry_count: u32,
+    pub total: u64,
+}
+
+#[event]
+pub struct DistributionSkipped {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    /// Index of the distributor marked failed (`u32::MAX` if none was selected).
+    pub distributor: u32,
+}
+
+#[event]
+pub struct DistributionFailed {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempts: u8,
+}
+
+#[event]
+pub struct DistributionAccepted {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub list: Pubkey,
+    pub total: u64,
+}
+
+#[event]
+pub struct RewardClaimed {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub entry_index: u32,
+    pub node: Pubkey,
+    pub amount: u64,
+    pub destination: Pubkey,
+}
+
+#[event]
+pub struct AccountClosed {
+    pub account: Pubkey,
+    /// "vote", "audit", "distribution" or "round".
+    pub kind: String,
+    pub rent_to: Pubkey,
+}
+
+#[event]
+pub struct TaskClosed {
+    pub task: Pubkey,
+    pub returned: u64,
+    pub destination: Pubkey,
+}
+
+#[event]
+pub struct SlashedStakeSwept {
+    pub task: Pubkey,
+    pub amount: u64,
+    pub destination: Pubkey,
+}

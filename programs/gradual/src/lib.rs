@@ -15,6 +15,7 @@ pub mod constants;
 pub mod errors;
 pub mod events;
 pub mod instructions;
+pub mod math;
 pub mod schedule;
 pub mod state;
 pub mod token_utils;
@@ -81,5 +82,92 @@ pub mod gradual {
     /// Returns a submission's rent after its round's audit window.
     pub fn close_submission(ctx: Context<CloseSubmission>) -> Result<()> {
         close_submission::handler(ctx)
+    }
+
+    /// Accuses a node's proof (kind Submission) or the current list (kind Distribution);
+    /// the raiser's stake is the first `for` vote.
+    pub fn raise_audit(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
+        raise_audit::handler(ctx, args)
+    }
+
+    /// One stake-weighted vote per eligible node on an open audit.
+    pub fn vote(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
+        vote::handler(ctx, args)
+    }
+
+    /// Settles an audit after its window: slashes the target when upheld.
+    pub fn resolve_audit(ctx: Context<ResolveAudit>) -> Result<()> {
+        resolve_audit::handler(ctx)
+    }
+
+    /// Picks the current attempt's distributor from the SlotHashes seed.
+    pub fn select_distributor(ctx: Context<SelectDistributor>) -> Result<()> {
+        select_distributor::handler(ctx)
+    }
+
+    /// The selected distributor declares its list's entry count and total.
+    pub fn begin_distribution(
+        ctx: Context<BeginDistribution>,
+        args: BeginDistributionArgs,
+    ) -> Result<()> {
+        begin_distribution::handler(ctx, args)
+    }
+
+    /// Appends a chunk of `(node_index, amount)` entries, checked as it arrives.
+    pub fn append_distribution(
+        ctx: Context<AppendDistribution>,
+        args: AppendDistributionArgs,
+    ) -> Result<()> {
+        append_distribution::handler(ctx, args)
+    }
+
+    /// Seals a complete list and reserves its total.
+    pub fn seal_distribution(ctx: Context<SealDistribution>) -> Result<()> {
+        seal_distribution::handler(ctx)
+    }
+
+    /// Moves past an attempt whose upload window closed without a sealed list.
+    pub fn skip_distribution(ctx: Context<SkipDistribution>) -> Result<()> {
+        skip_distribution::handler(ctx)
+    }
+
+    /// Accepts a sealed list after its audit window.
+    pub fn finalize_distribution(ctx: Context<FinalizeDistribution>) -> Result<()> {
+        finalize_distribution::handler(ctx)
+    }
+
+    /// Pays one entry of an accepted list to the node's reward account.
+    pub fn claim_reward(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
+        claim_reward::handler(ctx, args)
+    }
+
+    /// Returns a vote's rent once its audit is resolved.
+    pub fn close_vote(ctx: Context<CloseVote>) -> Result<()> {
+        close_accounts::close_vote(ctx)
+    }
+
+    /// Returns a resolved audit's rent.
+    pub fn close_audit(ctx: Context<CloseAudit>) -> Result<()> {
+        close_accounts::close_audit(ctx)
+    }
+
+    /// Returns a dead distribution list's rent.
+    pub fn close_distribution(ctx: Context<CloseDistribution>) -> Result<()> {
+        close_accounts::close_distribution(ctx)
+    }
+
+    /// Returns a settled round's rent.
+    pub fn close_round(ctx: Context<CloseRound>) -> Result<()> {
+        close_accounts::close_round(ctx)
+    }
+
+    /// Closes a paused task and returns its unreserved bounty.
+    pub fn close_task(ctx: Context<CloseTask>) -> Result<()> {
+        close_task::close_task(ctx)
+    }
+
+    /// Sends the slash vault's stake to the task authority.
+    pub fn sweep_slashed(ctx: Context<SweepSlashed>) -> Result<()> {
+        close_task::sweep_slashed(ctx)
     }
 }

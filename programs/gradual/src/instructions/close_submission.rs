@@ -12,6 +12,7 @@ pub struct CloseSubmission<'info> {
     /// CHECK: receives the rent; must be the account that paid it (checked by has_one).
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
+    #[account(mut)]
     pub round: AccountLoader<'info, Round>,
     #[account(
         mut,
@@ -24,7 +25,7 @@ pub struct CloseSubmission<'info> {
 pub fn handler(ctx: Context<CloseSubmission>) -> Result<()> {
     let slot = Clock::get()?.slot;
     let submission = &ctx.accounts.submission;
-    let round = ctx.accounts.round.load()?;
+    let mut round = ctx.accounts.round.load_mut()?;
     require!(
         round.task == submission.task && round.round == submission.round,
         GradualError::WrongRound
@@ -33,6 +34,10 @@ pub fn handler(ctx: Context<CloseSubmission>) -> Result<()> {
         slot >= round.timeline().audit().end,
         GradualError::SubmissionStillNeeded
     );
+    round.live_submissions = round
+        .live_submissions
+        .checked_sub(1)
+        .ok_or(GradualError::MathOverflow)?;
     emit!(SubmissionClosed {
         task: submission.task,
         round: submission.round,

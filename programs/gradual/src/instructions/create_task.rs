@@ -34,6 +34,10 @@ pub struct CreateTask<'info> {
     /// CHECK: token account created by the handler at `["stake", task]`.
     #[account(mut)]
     pub stake_vault: UncheckedAccount<'info>,
+    /// CHECK: token account (stake mint) created by the handler at `["slashed", task]` when
+    /// the two mints differ; left untouched otherwise.
+    #[account(mut)]
+    pub slash_vault: UncheckedAccount<'info>,
     pub reward_token_program: Interface<'info, TokenInterface>,
     pub stake_token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
@@ -44,6 +48,7 @@ struct Bumps {
     task: u8,
     bounty_vault: u8,
     stake_vault: u8,
+    slash_vault: u8,
 }
 
 /// Finds `seeds`' PDA and requires `account` to be it.
@@ -67,6 +72,7 @@ impl CreateTask<'_> {
             )?,
             bounty_vault: expect_pda(&self.bounty_vault, &[seeds::BOUNTY_VAULT, task.as_ref()])?,
             stake_vault: expect_pda(&self.stake_vault, &[seeds::STAKE_VAULT, task.as_ref()])?,
+            slash_vault: expect_pda(&self.slash_vault, &[seeds::SLASH_VAULT, task.as_ref()])?,
         })
     }
 
@@ -114,7 +120,8 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         Task::SPACE,
         task_seeds,
     )?;
-    for (vault, seed, bump, mint, program) in [
+    let separate_slash_vault = a.reward_mint.key() != a.stake_mint.key();
+    let vaults = [
         (
             &a.bounty_vault,
             seeds::BOUNTY_VAULT,
@@ -129,7 +136,16 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
             a.stake_mint.to_account_info(),
             &a.stake_token_program,
         ),
-    ] {
+        (
+            &a.slash_vault,
+            seeds::SLASH_VAULT,
+            bumps.slash_vault,
+            a.stake_mint.to_account_info(),
+            &a.stake_token_program,
+        ),
+    ];
+    let count = if separate_slash_vault { 3 } else { 2 };
+    for (vault, seed, bump, mint, program) in vaults.into_iter().take(count) {
         token_utils::create_vault(
             &a.authority,
             vault,
@@ -148,6 +164,11 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         stake_mint: a.stake_mint.key(),
         bounty_vault: a.bounty_vault.key(),
         stake_vault: a.stake_vault.key(),
+        slash_vault: if separate_slash_vault {
+            a.slash_vault.key()
+        } else {
+            Pubkey::default()
+        },
         reward_decimals: a.reward_mint.decimals,
         stake_decimals: a.stake_mint.decimals,
         status: TaskStatus::Active,
@@ -165,9 +186,13 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         total_unbonding: 0,
         total_funded: 0,
         reserved_rewards: 0,
+        total_claimed: 0,
+        total_slashed: 0,
+        paused_at_slot: 0,
         bump: bumps.task,
         bounty_vault_bump: bumps.bounty_vault,
         stake_vault_bump: bumps.stake_vault,
+        slash_vault_bump: bumps.slash_vault,
     };
     let mut data = a.task.try_borrow_mut_data()?;
     task.try_serialize(&mut &mut data[..])?;

@@ -20,10 +20,12 @@ pub fn pause(ctx: Context<SetTaskStatus>) -> Result<()> {
         task.status == TaskStatus::Active,
         GradualError::TaskNotActive
     );
+    let slot = Clock::get()?.slot;
     task.status = TaskStatus::Paused;
+    task.paused_at_slot = slot;
     emit!(TaskPaused {
         task: task.key(),
-        slot: Clock::get()?.slot,
+        slot,
     });
     Ok(())
 }
@@ -36,6 +38,7 @@ pub fn resume(ctx: Context<SetTaskStatus>) -> Result<()> {
         GradualError::TaskNotPaused
     );
     task.status = TaskStatus::Active;
+    task.paused_at_slot = 0;
     emit!(TaskResumed {
         task: task.key(),
         slot: Clock::get()?.slot,

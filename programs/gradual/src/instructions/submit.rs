@@ -3,7 +3,7 @@ use crate::{
     constants::MAX_PROOF_LEN,
     errors::GradualError,
     events::{RoundOpened, Submitted},
-    state::{seeds, Node, Round, RoundBitmap, Submission, Task, TaskStatus},
+    state::{seeds, Node, Round, Submission, Task, TaskStatus},
     token_utils,
 };
 use anchor_lang::{prelude::*, Discriminator};
@@ -99,7 +99,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         header.start_slot = timeline.start_slot;
         header.config = config;
         header.total_active_stake = total_active_stake;
-        header.selected_node = u32::MAX;
+        header.selected_node = crate::state::NO_NODE;
         header.max_nodes = task.max_nodes;
         header.bump = bump;
         emit!(RoundOpened {
@@ -113,24 +113,22 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     }
     {
         let mut data = a.round.try_borrow_mut_data()?;
+        let view = Round::view_of(&mut data, &task_key, args.round)?;
         require!(
-            data.len() >= Round::HEADER_SPACE && data[..8] == *Round::DISCRIMINATOR,
-            GradualError::WrongRound
-        );
-        let header: Round = *bytemuck::from_bytes(&data[8..Round::HEADER_SPACE]);
-        require!(
-            header.task == task_key && header.round == args.round,
-            GradualError::WrongRound
-        );
-        let submitted = Round::bitmap_mut(&mut data, header.max_nodes, RoundBitmap::Submitted)?;
-        require!(
-            !bitmap::get(submitted, node.index),
+            !bitmap::get(view.submitted, node.index),
             GradualError::AlreadySubmitted
         );
-        require!(bitmap::set(submitted, node.index), GradualError::WrongRound);
-        let header: &mut Round = bytemuck::from_bytes_mut(&mut data[8..Round::HEADER_SPACE]);
+        require!(
+            bitmap::set(view.submitted, node.index),
+            GradualError::WrongRound
+        );
+        let header = view.header;
         header.submission_count = header
             .submission_count
+            .checked_add(1)
+            .ok_or(GradualError::MathOverflow)?;
+        header.live_submissions = header
+            .live_submissions
             .checked_add(1)
             .ok_or(GradualError::MathOverflow)?;
     }

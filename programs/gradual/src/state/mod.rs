@@ -1,10 +1,14 @@
 //! Account layouts, one file per account.
+pub mod audit;
+pub mod distribution;
 pub mod node;
 pub mod round;
 pub mod seeds;
 pub mod submission;
 pub mod task;
 
+pub use audit::*;
+pub use distribution::*;
 pub use node::*;
 pub use round::*;
 pub use submission::*;

@@ -57,8 +57,46 @@ impl Node {
         Ok(())
     }
 
+    /// Removes `bps` of everything the node has at stake (active, then pending, then
+    /// unbonding) and returns the amounts taken from each bucket.
+    pub fn slash(&mut self, bps: u16) -> Result<SlashSplit> {
+        let at_stake = self
+            .bonded()?
+            .checked_add(self.unbonding)
+            .ok_or(GradualError::MathOverflow)?;
+        let total = crate::math::bps_floor(at_stake, bps);
+        let from_active = total.min(self.active_stake);
+        let from_pending = (total - from_active).min(self.pending_stake);
+        let from_unbonding = total - from_active - from_pending;
+        self.active_stake -= from_active;
+        self.pending_stake -= from_pending;
+        self.unbonding = self
+            .unbonding
+            .checked_sub(from_unbonding)
+            .ok_or(GradualError::MathOverflow)?;
+        self.slashed_total = self
+            .slashed_total
+            .checked_add(total)
+            .ok_or(GradualError::MathOverflow)?;
+        Ok(SlashSplit {
+            total,
+            from_active,
+            from_pending,
+            from_unbonding,
+        })
+    }
+
     /// Whether the node ever submitted for `round`.
     pub fn submitted_for(&self, round: u64) -> bool {
         self.last_submitted_round != NO_ROUND && self.last_submitted_round == round
     }
+}
+
+/// Where a slash came from, so the task's totals follow the node's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SlashSplit {
+    pub total: u64,
+    pub from_active: u64,
+    pub from_pending: u64,
+    pub from_unbonding: u64,
 }

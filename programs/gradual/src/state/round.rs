@@ -1,5 +1,5 @@
 use crate::{bitmap, errors::GradualError, state::TaskConfig};
-use anchor_lang::prelude::*;
+use anchor_lang::{prelude::*, Discriminator};
 
 /// One round's shared state, created by its first submission.
 /// Seeds: `["round", task, round u64 LE]`.
@@ -18,28 +18,123 @@ pub struct Round {
     pub start_slot: u64,
     /// Config snapshot: later updates never change a round in flight.
     pub config: TaskConfig,
-    /// Task stake counted for this round, at its opening.
+    /// Task stake counted for this round, at its opening (the audit quorum's base).
     pub total_active_stake: u64,
-    /// Reward budget fixed when distribution starts.
+    /// Reward budget, fixed when the current attempt's list is begun.
     pub budget: u64,
-    /// Node index of the selected distributor (`u32::MAX` if none yet).
+    /// Total of the accepted list (0 until accepted).
+    pub distributed_total: u64,
+    /// Node index of the current attempt's distributor (`NO_NODE` if none yet).
     pub selected_node: u32,
     pub submission_count: u32,
     pub slashed_count: u32,
     /// Bits in each bitmap (the task's max_nodes).
     pub max_nodes: u32,
+    /// Raised and not yet resolved audits (both kinds).
+    pub open_audits: u32,
+    /// Submission accounts not yet closed.
+    pub live_submissions: u32,
+    /// Distribution list accounts not yet closed.
+    pub live_lists: u32,
+    /// Current distribution attempt.
     pub distribution_attempt: u8,
+    /// A `DistributionStatus`.
     pub distribution_status: u8,
     pub bump: u8,
-    pub _padding: [u8; 5],
+    pub _padding: [u8; 1],
+}
+
+/// Node index meaning "no node".
+pub const NO_NODE: u32 = u32::MAX;
+
+/// Where a round's distribution stands (stored as `u8` in the zero-copy Round).
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum DistributionStatus {
+    /// The current attempt has no distributor yet.
+    AwaitingSelection,
+    /// A distributor is selected and may begin its list.
+    Selected,
+    /// The list is being uploaded.
+    Uploading,
+    /// The list is sealed and in its audit window.
+    Sealed,
+    /// The list is accepted; rewards are claimable.
+    Accepted,
+    /// Every attempt failed (or nobody was eligible); the budget stays in the vault.
+    Failed,
+}
+
+impl DistributionStatus {
+    pub fn from_u8(v: u8) -> Option<Self> {
+        Some(match v {
+            0 => Self::AwaitingSelection,
+            1 => Self::Selected,
+            2 => Self::Uploading,
+            3 => Self::Sealed,
+            4 => Self::Accepted,
+            5 => Self::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Whether the round's outcome is final.
+    pub fn is_settled(self) -> bool {
+        matches!(self, Self::Accepted | Self::Failed)
+    }
+}
+
+/// A round account's header and bitmaps, borrowed mutably from its data.
+pub struct RoundView<'a> {
+    pub header: &'a mut Round,
+    pub submitted: &'a mut [u8],
+    pub slashed: &'a mut [u8],
+    pub failed_distributor: &'a mut [u8],
+}
+
+impl RoundView<'_> {
+    /// Distribution candidates: submitted, not slashed, not a failed distributor.
+    pub fn is_candidate(&self, index: u32) -> bool {
+        bitmap::get(self.submitted, index)
+            && !bitmap::get(self.slashed, index)
+            && !bitmap::get(self.failed_distributor, index)
+    }
+
+    /// Writes the candidate bitmap into `out` (same length as the round's bitmaps) and returns
+    /// the number of candidates.
+    pub fn candidates_into(&self, out: &mut [u8]) -> u32 {
+        let mut count = 0;
+        for (i, o) in out.iter_mut().enumerate() {
+            let b = self.submitted[i] & !self.slashed[i] & !self.failed_distributor[i];
+            *o = b;
+            count += b.count_ones();
+        }
+        count
+    }
+
+    /// Moves to the next distribution attempt; returns `true` when none is left (the round
+    /// has failed and its budget stays in the vault).
+    pub fn next_attempt(&mut self) -> bool {
+        let h = &mut *self.header;
+        h.distribution_attempt = h.distribution_attempt.saturating_add(1);
+        h.selected_node = NO_NODE;
+        h.budget = 0;
+        let failed = u16::from(h.distribution_attempt) >= h.config.max_distribution_attempts;
+        h.distribution_status = if failed {
+            DistributionStatus::Failed as u8
+        } else {
+            DistributionStatus::AwaitingSelection as u8
+        };
+        failed
+    }
 }
 
 /// Which bitmap of a round.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoundBitmap {
-    Submitted = 0,
-    Slashed = 1,
-    FailedDistributor = 2,
+    Submitted,
+    Slashed,
+    FailedDistributor,
 }
 
 impl Round {
@@ -56,6 +151,11 @@ impl Round {
         Self::HEADER_SPACE + 3 * Self::bitmap_bytes(max_nodes)
     }
 
+    /// The distribution status; an unknown value reads as `Failed` (never written).
+    pub fn status(&self) -> DistributionStatus {
+        DistributionStatus::from_u8(self.distribution_status).unwrap_or(DistributionStatus::Failed)
+    }
+
     /// The round's windows, from its own config snapshot.
     pub fn timeline(&self) -> crate::schedule::RoundTimeline {
         crate::schedule::RoundTimeline {
@@ -63,6 +163,36 @@ impl Round {
             start_slot: self.start_slot,
             windows: self.config.windows(),
         }
+    }
+
+    /// Splits a round account's data into its header and bitmaps, checking the discriminator.
+    pub fn view(data: &mut [u8]) -> Result<RoundView<'_>> {
+        require!(
+            data.len() >= Self::HEADER_SPACE && data[..8] == *Self::DISCRIMINATOR,
+            GradualError::WrongRound
+        );
+        let (head, rest) = data.split_at_mut(Self::HEADER_SPACE);
+        let header: &mut Round = bytemuck::from_bytes_mut(&mut head[8..]);
+        let len = Self::bitmap_bytes(header.max_nodes);
+        require!(rest.len() >= 3 * len, GradualError::WrongRound);
+        let (submitted, rest) = rest.split_at_mut(len);
+        let (slashed, rest) = rest.split_at_mut(len);
+        Ok(RoundView {
+            header,
+            submitted,
+            slashed,
+            failed_distributor: &mut rest[..len],
+        })
+    }
+
+    /// Like [`Round::view`], also requiring the round to be `round` of `task`.
+    pub fn view_of<'a>(data: &'a mut [u8], task: &Pubkey, round: u64) -> Result<RoundView<'a>> {
+        let view = Self::view(data)?;
+        require!(
+            view.header.task == *task && view.header.round == round,
+            GradualError::WrongRound
+        );
+        Ok(view)
     }
 
     /// One bitmap inside a round account's data.
@@ -93,7 +223,7 @@ mod tests {
         assert_eq!(size_of::<TaskConfig>(), 72);
         assert_eq!(offset_of!(TaskConfig, quorum_bps), 64);
         assert_eq!(offset_of!(TaskConfig, max_distribution_attempts), 70);
-        assert_eq!(size_of::<Round>(), 192);
+        assert_eq!(size_of::<Round>(), 208);
         assert_eq!(offset_of!(Round, task), 0);
         assert_eq!(offset_of!(Round, payer), 32);
         assert_eq!(offset_of!(Round, round), 64);
@@ -101,17 +231,22 @@ mod tests {
         assert_eq!(offset_of!(Round, config), 80);
         assert_eq!(offset_of!(Round, total_active_stake), 152);
         assert_eq!(offset_of!(Round, budget), 160);
-        assert_eq!(offset_of!(Round, selected_node), 168);
-        assert_eq!(offset_of!(Round, submission_count), 172);
-        assert_eq!(offset_of!(Round, slashed_count), 176);
-        assert_eq!(offset_of!(Round, max_nodes), 180);
-        assert_eq!(offset_of!(Round, distribution_attempt), 184);
-        assert_eq!(offset_of!(Round, bump), 186);
+        assert_eq!(offset_of!(Round, distributed_total), 168);
+        assert_eq!(offset_of!(Round, selected_node), 176);
+        assert_eq!(offset_of!(Round, submission_count), 180);
+        assert_eq!(offset_of!(Round, slashed_count), 184);
+        assert_eq!(offset_of!(Round, max_nodes), 188);
+        assert_eq!(offset_of!(Round, open_audits), 192);
+        assert_eq!(offset_of!(Round, live_submissions), 196);
+        assert_eq!(offset_of!(Round, live_lists), 200);
+        assert_eq!(offset_of!(Round, distribution_attempt), 204);
+        assert_eq!(offset_of!(Round, distribution_status), 205);
+        assert_eq!(offset_of!(Round, bump), 206);
         assert_eq!(core::mem::align_of::<Round>(), 8);
-        assert_eq!(Round::space(4_096), 8 + 192 + 3 * 512);
+        assert_eq!(Round::space(4_096), 8 + 208 + 3 * 512);
         assert_eq!(
             Round::space(crate::constants::MAX_NODES_LIMIT),
-            8 + 192 + 3 * 2_048
+            8 + 208 + 3 * 2_048
         );
     }
 }

@@ -5,3 +5,7 @@ pub const STAKE_VAULT: &[u8] = b"stake";
 pub const NODE: &[u8] = b"node";
 pub const ROUND: &[u8] = b"round";
 pub const SUBMISSION: &[u8] = b"submission";
+pub const SLASH_VAULT: &[u8] = b"slashed";
+pub const AUDIT: &[u8] = b"audit";
+pub const VOTE: &[u8] = b"vote";
+pub const DISTRIBUTION: &[u8] = b"distribution";

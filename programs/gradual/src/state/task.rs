@@ -122,6 +122,9 @@ pub struct Task {
     pub stake_mint: Pubkey,
     pub bounty_vault: Pubkey,
     pub stake_vault: Pubkey,
+    /// Stake-mint vault for slashed stake when `stake_mint != reward_mint`
+    /// (`Pubkey::default()` otherwise: slashes then go to the bounty vault).
+    pub slash_vault: Pubkey,
     pub reward_decimals: u8,
     pub stake_decimals: u8,
     pub status: TaskStatus,
@@ -150,9 +153,17 @@ pub struct Task {
     pub total_funded: u64,
     /// Rewards sealed in distribution lists and not yet claimed.
     pub reserved_rewards: u64,
+    /// Rewards paid out.
+    pub total_claimed: u64,
+    /// Stake removed by upheld audits.
+    pub total_slashed: u64,
+    /// Slot of the last `pause_task` (0 while active): `close_task` waits until every round
+    /// that could still open at that slot has run its whole timeline.
+    pub paused_at_slot: u64,
     pub bump: u8,
     pub bounty_vault_bump: u8,
     pub stake_vault_bump: u8,
+    pub slash_vault_bump: u8,
 }
 
 impl Task {
@@ -254,6 +265,24 @@ impl Task {
             bytemuck::bytes_of(&self.task_id),
             core::slice::from_ref(&self.bump),
         ]
+    }
+
+    /// Follows a node's slash in the task's stake totals.
+    pub fn apply_slash(&mut self, split: &crate::state::SlashSplit) -> Result<()> {
+        let sub = |a: u64, b: u64| a.checked_sub(b).ok_or(error!(GradualError::MathOverflow));
+        self.total_active_stake = sub(self.total_active_stake, split.from_active)?;
+        self.pending_stake = sub(self.pending_stake, split.from_pending)?;
+        self.total_unbonding = sub(self.total_unbonding, split.from_unbonding)?;
+        self.total_slashed = self
+            .total_slashed
+            .checked_add(split.total)
+            .ok_or(GradualError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// Whether slashed stake goes to the bounty vault (one mint) or the slash vault.
+    pub fn slashes_to_bounty(&self) -> bool {
+        self.stake_mint == self.reward_mint
     }
 
     /// Stake accounting identity: vault holds active + pending + unbonding.
