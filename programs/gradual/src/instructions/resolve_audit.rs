@@ -18,22 +18,22 @@ pub struct ResolveAudit<'info> {
         has_one = stake_mint @ GradualError::WrongMint,
         has_one = stake_vault @ GradualError::WrongVault
     )]
-    pub task: Account<'info, Task>,
+    pub task: Box<Account<'info, Task>>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
     #[account(mut, has_one = task @ GradualError::WrongTask)]
-    pub audit: Account<'info, Audit>,
+    pub audit: Box<Account<'info, Audit>>,
     #[account(mut, constraint = target.key() == audit.target @ GradualError::WrongAuditAccount)]
-    pub target: Account<'info, Node>,
+    pub target: Box<Account<'info, Node>>,
     #[account(mut)]
-    pub stake_vault: InterfaceAccount<'info, TokenAccount>,
-    pub stake_mint: InterfaceAccount<'info, Mint>,
+    pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
     /// Receives the raiser's share (must be the account named when the audit was raised).
     #[account(mut, constraint = raiser_payout.key() == audit.raiser_payout @ GradualError::WrongAuditAccount)]
-    pub raiser_payout: InterfaceAccount<'info, TokenAccount>,
+    pub raiser_payout: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The bounty vault when stake and reward mints are one, else the slash vault.
     #[account(mut)]
-    pub slash_destination: InterfaceAccount<'info, TokenAccount>,
+    pub slash_destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub token_program: Interface<'info, TokenInterface>,
     /// The audited list, for a distribution audit.
     #[account(mut)]

@@ -1,5 +1,4 @@
 use crate::{
-    bitmap,
     errors::GradualError,
     events::{DistributionFailed, DistributorSelected},
     state::{DistributionStatus, Round},
@@ -95,20 +94,7 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
     let seed = selection_seed(hash, &header.task, header.round, attempt);
     let (task, round) = (header.task, header.round);
 
-    // Count candidates a 64-bit word at a time.
-    let mut candidates = 0u32;
-    let words = view.submitted.len() / 8;
-    let word =
-        |b: &[u8], i: usize| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-    for i in 0..words {
-        let w =
-            word(view.submitted, i) & !word(view.slashed, i) & !word(view.failed_distributor, i);
-        candidates += w.count_ones();
-    }
-    for i in words * 8..view.submitted.len() {
-        let b = view.submitted[i] & !view.slashed[i] & !view.failed_distributor[i];
-        candidates += b.count_ones();
-    }
+    let candidates = view.candidate_count();
     if candidates == 0 {
         // Nobody can distribute: the round fails and its budget stays in the vault.
         view.header.distribution_status = DistributionStatus::Failed as u8;
@@ -124,20 +110,7 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
     )
     .map_err(|_| GradualError::MathOverflow)?;
 
-    // The pick-th candidate: skip whole words, then bits.
-    let mut left = pick;
-    let mut chosen = None;
-    for i in 0..view.submitted.len() {
-        let b = view.submitted[i] & !view.slashed[i] & !view.failed_distributor[i];
-        let ones = b.count_ones();
-        if left < ones {
-            chosen = bitmap::nth_set(&[b], left)
-                .and_then(|bit| u32::try_from(i * 8).ok().map(|base| base + bit));
-            break;
-        }
-        left -= ones;
-    }
-    let node_index = chosen.ok_or(GradualError::MathOverflow)?;
+    let node_index = view.nth_candidate(pick).ok_or(GradualError::MathOverflow)?;
     view.header.selected_node = node_index;
     view.header.distribution_status = DistributionStatus::Selected as u8;
     emit!(DistributorSelected {

@@ -98,21 +98,21 @@ impl DistributionList {
     pub fn candidates(data: &[u8], max_nodes: u32) -> Result<&[u8]> {
         let start = Self::candidates_start();
         data.get(start..start + bitmap::bytes_for(max_nodes))
-            .ok_or(error!(GradualError::WrongList))
+            .ok_or_else(|| error!(GradualError::WrongList))
     }
 
     /// Candidate bitmap, mutably (filled by `begin_distribution`).
     pub fn candidates_mut(data: &mut [u8], max_nodes: u32) -> Result<&mut [u8]> {
         let start = Self::candidates_start();
         data.get_mut(start..start + bitmap::bytes_for(max_nodes))
-            .ok_or(error!(GradualError::WrongList))
+            .ok_or_else(|| error!(GradualError::WrongList))
     }
 
     /// Claimed bitmap, mutably.
     pub fn claimed_mut(data: &mut [u8], max_nodes: u32, count: u32) -> Result<&mut [u8]> {
         let start = Self::claimed_start(max_nodes);
         data.get_mut(start..start + bitmap::bytes_for(count))
-            .ok_or(error!(GradualError::WrongList))
+            .ok_or_else(|| error!(GradualError::WrongList))
     }
 
     /// Entry `i` of the list.
@@ -120,7 +120,7 @@ impl DistributionList {
         let start = Self::entries_start(max_nodes, count) + i as usize * ENTRY_LEN;
         let raw = data
             .get(start..start + ENTRY_LEN)
-            .ok_or(error!(GradualError::WrongList))?;
+            .ok_or_else(|| error!(GradualError::WrongList))?;
         Ok(DistributionEntry {
             node_index: u16::from_le_bytes([raw[0], raw[1]]),
             amount: u64::from_le_bytes([
@@ -140,7 +140,7 @@ impl DistributionList {
         let start = Self::entries_start(max_nodes, count) + i as usize * ENTRY_LEN;
         let raw = data
             .get_mut(start..start + ENTRY_LEN)
-            .ok_or(error!(GradualError::WrongList))?;
+            .ok_or_else(|| error!(GradualError::WrongList))?;
         raw[..2].copy_from_slice(&entry.node_index.to_le_bytes());
         raw[2..].copy_from_slice(&entry.amount.to_le_bytes());
         Ok(())

@@ -35,7 +35,7 @@ impl Node {
         if round >= self.pending_activation_round {
             self.active_stake
                 .checked_add(self.pending_stake)
-                .ok_or(error!(GradualError::MathOverflow))
+                .ok_or_else(|| error!(GradualError::MathOverflow))
         } else {
             Ok(self.active_stake)
         }
@@ -45,7 +45,7 @@ impl Node {
     pub fn bonded(&self) -> Result<u64> {
         self.active_stake
             .checked_add(self.pending_stake)
-            .ok_or(error!(GradualError::MathOverflow))
+            .ok_or_else(|| error!(GradualError::MathOverflow))
     }
 
     /// Folds pending stake into active once its round has come (`current` = round at now).

@@ -197,7 +197,9 @@ impl Task {
     /// Round from which stake added at `slot` counts: the next round (round 0 before start).
     pub fn activation_round(&self, slot: u64) -> Result<u64> {
         match self.round_at(slot) {
-            Some(r) => r.checked_add(1).ok_or(error!(GradualError::MathOverflow)),
+            Some(r) => r
+                .checked_add(1)
+                .ok_or_else(|| error!(GradualError::MathOverflow)),
             None => Ok(0),
         }
     }
@@ -207,7 +209,7 @@ impl Task {
         if round >= self.pending_activation_round {
             self.total_active_stake
                 .checked_add(self.pending_stake)
-                .ok_or(error!(GradualError::MathOverflow))
+                .ok_or_else(|| error!(GradualError::MathOverflow))
         } else {
             Ok(self.total_active_stake)
         }
@@ -269,7 +271,10 @@ impl Task {
 
     /// Follows a node's slash in the task's stake totals.
     pub fn apply_slash(&mut self, split: &crate::state::SlashSplit) -> Result<()> {
-        let sub = |a: u64, b: u64| a.checked_sub(b).ok_or(error!(GradualError::MathOverflow));
+        let sub = |a: u64, b: u64| {
+            a.checked_sub(b)
+                .ok_or_else(|| error!(GradualError::MathOverflow))
+        };
         self.total_active_stake = sub(self.total_active_stake, split.from_active)?;
         self.pending_stake = sub(self.pending_stake, split.from_pending)?;
         self.total_unbonding = sub(self.total_unbonding, split.from_unbonding)?;
@@ -290,6 +295,6 @@ impl Task {
         self.total_active_stake
             .checked_add(self.pending_stake)
             .and_then(|v| v.checked_add(self.total_unbonding))
-            .ok_or(error!(GradualError::MathOverflow))
+            .ok_or_else(|| error!(GradualError::MathOverflow))
     }
 }
