@@ -1,9 +1,34 @@
 //! SDK errors.
 use anchor_lang::prelude::Pubkey;
 
-/// Errors of the SDK's decoding helpers.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+/// Errors of the SDK.
+#[derive(Debug, thiserror::Error)]
 pub enum SdkError {
+    /// The chain call failed.
+    #[error(transparent)]
+    Chain(#[from] crate::chain::ChainError),
+    /// The account does not exist.
+    #[error("account {address} ({expected}) does not exist")]
+    NotFound {
+        /// Account address.
+        address: Pubkey,
+        /// Expected type name.
+        expected: &'static str,
+    },
+    /// The task is closed: nothing more can be done on it.
+    #[error("task {0} is closed")]
+    TaskClosed(Pubkey),
+    /// The node's task logic failed.
+    #[error("task logic failed: {0}")]
+    Logic(String),
+    /// The local store could not be read or written.
+    #[error("local store {path}: {reason}")]
+    Store {
+        /// Store file.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// The account is not owned by the gradual program.
     #[error("account {address} is owned by {owner}, not the gradual program")]
     WrongOwner {
@@ -53,4 +78,107 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
         address,
         reason: e.to_string(),
     })
+}
+
+use gradual::errors::GradualError;
+
+/// Every program error, in declaration order (Anchor code = 6000 + index).
+pub const ALL_PROGRAM_ERRORS: [GradualError; 74] = [
+    GradualError::ZeroLengthWindow,
+    GradualError::SubmissionAndAuditExceedRound,
+    GradualError::DistributionExceedsRound,
+    GradualError::WindowTooLong,
+    GradualError::InvalidBps,
+    GradualError::InvalidMaxNodes,
+    GradualError::ZeroAmountConfig,
+    GradualError::UnbondTooLong,
+    GradualError::StartSlotInPast,
+    GradualError::UpdateAffectsRoundInFlight,
+    GradualError::UpdateAlreadyPending,
+    GradualError::UnsupportedMintExtension,
+    GradualError::TaskAlreadyExists,
+    GradualError::NodeAlreadyJoined,
+    GradualError::WrongTask,
+    GradualError::WrongVault,
+    GradualError::WrongMint,
+    GradualError::WrongTokenProgram,
+    GradualError::WrongPda,
+    GradualError::WrongRentReceiver,
+    GradualError::Unauthorized,
+    GradualError::TaskPaused,
+    GradualError::TaskNotPaused,
+    GradualError::TaskNotActive,
+    GradualError::TaskFull,
+    GradualError::ZeroAmount,
+    GradualError::MathOverflow,
+    GradualError::StakeBelowMinimum,
+    GradualError::InsufficientStake,
+    GradualError::NothingToWithdraw,
+    GradualError::StakeStillBonding,
+    GradualError::RoundOutOfRange,
+    GradualError::OutsideSubmissionWindow,
+    GradualError::NodeNotEligible,
+    GradualError::AlreadySubmitted,
+    GradualError::InvalidProofLength,
+    GradualError::SubmissionStillNeeded,
+    GradualError::WrongRound,
+    GradualError::AuditWindowClosed,
+    GradualError::AuditWindowOpen,
+    GradualError::AuditAlreadyRaised,
+    GradualError::AuditAlreadyResolved,
+    GradualError::AuditStillOpen,
+    GradualError::SelfAudit,
+    GradualError::TargetCannotVote,
+    GradualError::AlreadyVoted,
+    GradualError::TargetNotSubmitted,
+    GradualError::AlreadySlashed,
+    GradualError::WrongAuditAccount,
+    GradualError::AuditsPending,
+    GradualError::WrongSysvar,
+    GradualError::WrongDistributionStatus,
+    GradualError::WrongAttempt,
+    GradualError::OutsideDistributionWindow,
+    GradualError::DistributionWindowOpen,
+    GradualError::NotSelectedDistributor,
+    GradualError::OverBudget,
+    GradualError::UnsortedEntries,
+    GradualError::DuplicateEntry,
+    GradualError::NotACandidate,
+    GradualError::TooManyEntries,
+    GradualError::WrongOffset,
+    GradualError::CountMismatch,
+    GradualError::TotalMismatch,
+    GradualError::InvalidEntryCount,
+    GradualError::ListAuditWindowOpen,
+    GradualError::WrongList,
+    GradualError::NotFinalized,
+    GradualError::AlreadyClaimed,
+    GradualError::EntryOutOfRange,
+    GradualError::NotYourEntry,
+    GradualError::WrongRewardAccount,
+    GradualError::AccountStillNeeded,
+    GradualError::RoundsNotSettled,
+];
+
+/// The program error with Anchor index `index` (code - 6000).
+pub fn gradual_error_from_index(index: u32) -> Option<GradualError> {
+    ALL_PROGRAM_ERRORS.get(index as usize).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_table_matches_the_program_and_the_idl() {
+        for (i, e) in ALL_PROGRAM_ERRORS.iter().enumerate() {
+            assert_eq!(*e as usize, i);
+        }
+        let idl: serde_json::Value =
+            serde_json::from_str(include_str!("../../idl/gradual.json")).expect("idl");
+        assert_eq!(
+            idl["errors"].as_array().expect("errors").len(),
+            ALL_PROGRAM_ERRORS.len()
+        );
+    }
 }

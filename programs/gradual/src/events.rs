@@ -3,6 +3,7 @@ use crate::state::TaskConfig;
 use anchor_lang::prelude::*;
 
 #[event]
+#[derive(Debug)]
 pub struct TaskCreated {
     pub task: Pubkey,
     pub authority: Pubkey,
@@ -15,6 +16,7 @@ pub struct TaskCreated {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TaskFunded {
     pub task: Pubkey,
     pub funder: Pubkey,
@@ -23,6 +25,7 @@ pub struct TaskFunded {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TaskUpdated {
     pub task: Pubkey,
     pub effective_round: u64,
@@ -31,18 +34,21 @@ pub struct TaskUpdated {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TaskPaused {
     pub task: Pubkey,
     pub slot: u64,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TaskResumed {
     pub task: Pubkey,
     pub slot: u64,
 }
 
 #[event]
+#[derive(Debug)]
 pub struct NodeJoined {
     pub task: Pubkey,
     pub node: Pubkey,
@@ -54,6 +60,7 @@ pub struct NodeJoined {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct StakeAdded {
     pub task: Pubkey,
     pub node: Pubkey,
@@ -62,6 +69,7 @@ pub struct StakeAdded {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct UnstakeRequested {
     pub task: Pubkey,
     pub node: Pubkey,
@@ -70,6 +78,7 @@ pub struct UnstakeRequested {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct StakeWithdrawn {
     pub task: Pubkey,
     pub node: Pubkey,
@@ -78,6 +87,7 @@ pub struct StakeWithdrawn {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RoundOpened {
     pub task: Pubkey,
     pub round: u64,
@@ -86,6 +96,7 @@ pub struct RoundOpened {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Submitted {
     pub task: Pubkey,
     pub round: u64,
@@ -96,6 +107,7 @@ pub struct Submitted {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct SubmissionClosed {
     pub task: Pubkey,
     pub round: u64,
@@ -103,6 +115,7 @@ pub struct SubmissionClosed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AuditRaised {
     pub task: Pubkey,
     pub round: u64,
@@ -115,6 +128,7 @@ pub struct AuditRaised {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct Voted {
     pub audit: Pubkey,
     pub voter: Pubkey,
@@ -125,6 +139,7 @@ pub struct Voted {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AuditResolved {
     pub audit: Pubkey,
     pub round: u64,
@@ -137,6 +152,7 @@ pub struct AuditResolved {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct StakeSlashed {
     pub task: Pubkey,
     pub round: u64,
@@ -149,6 +165,7 @@ pub struct StakeSlashed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributorSelected {
     pub task: Pubkey,
     pub round: u64,
@@ -160,6 +177,7 @@ pub struct DistributorSelected {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionBegun {
     pub task: Pubkey,
     pub round: u64,
@@ -171,6 +189,7 @@ pub struct DistributionBegun {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionAppended {
     pub list: Pubkey,
     pub written: u32,
@@ -178,6 +197,7 @@ pub struct DistributionAppended {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionSealed {
     pub task: Pubkey,
     pub round: u64,
@@ -188,6 +208,7 @@ pub struct DistributionSealed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionSkipped {
     pub task: Pubkey,
     pub round: u64,
@@ -197,6 +218,7 @@ pub struct DistributionSkipped {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionFailed {
     pub task: Pubkey,
     pub round: u64,
@@ -204,6 +226,7 @@ pub struct DistributionFailed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct DistributionAccepted {
     pub task: Pubkey,
     pub round: u64,
@@ -213,6 +236,7 @@ pub struct DistributionAccepted {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct RewardClaimed {
     pub task: Pubkey,
     pub round: u64,
@@ -224,6 +248,7 @@ pub struct RewardClaimed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct AccountClosed {
     pub account: Pubkey,
     /// "vote", "audit", "distribution" or "round".
@@ -232,6 +257,7 @@ pub struct AccountClosed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct TaskClosed {
     pub task: Pubkey,
     pub returned: u64,
@@ -239,6 +265,7 @@ pub struct TaskClosed {
 }
 
 #[event]
+#[derive(Debug)]
 pub struct SlashedStakeSwept {
     pub task: Pubkey,
     pub amount: u64,

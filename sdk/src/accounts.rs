@@ -1,0 +1,365 @@
+//! Fetching and decoding every gradual account, with owner and discriminator checks, and the
+//! program-account scans the node runtime uses (one scan per kind per phase, never one call
+//! per peer).
+use crate::{
+    chain::{Chain, Filter, RawAccount},
+    error::{decode_account, SdkError},
+};
+use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
+use gradual::state::{
+    Audit, DistributionEntry, DistributionList, Node, Round, Submission, Task, Vote,
+};
+
+/// Decodes an Anchor (borsh) account after owner and discriminator checks.
+pub fn decode<T: AccountDeserialize + Discriminator>(
+    address: Pubkey,
+    account: &RawAccount,
+    type_name: &'static str,
+) -> Result<T, SdkError> {
+    decode_account(address, &account.owner, &account.data, type_name)
+}
+
+/// A Round: its header and its three bitmaps.
+#[derive(Clone, Debug)]
+pub struct RoundState {
+    /// The zero-copy header.
+    pub header: Round,
+    /// Nodes that submitted.
+    pub submitted: Vec<u8>,
+    /// Nodes slashed for this round.
+    pub slashed: Vec<u8>,
+    /// Nodes that failed as distributor.
+    pub failed_distributor: Vec<u8>,
+}
+
+impl RoundState {
+    /// Submitted, not slashed, not a failed distributor: who may be paid and selected.
+    pub fn is_candidate(&self, index: u32) -> bool {
+        use gradual::bitmap::get;
+        get(&self.submitted, index)
+            && !get(&self.slashed, index)
+            && !get(&self.failed_distributor, index)
+    }
+
+    /// Every candidate index, ascending.
+    pub fn candidates(&self) -> Vec<u32> {
+        (0..self.header.max_nodes)
+            .filter(|&i| self.is_candidate(i))
+            .collect()
+    }
+}
+
+fn check_owner_and_kind(
+    address: Pubkey,
+    account: &RawAccount,
+    discriminator: &[u8],
+    min_len: usize,
+    expected: &'static str,
+) -> Result<(), SdkError> {
+    if account.owner != gradual::ID {
+        return Err(SdkError::WrongOwner {
+            address,
+            owner: account.owner,
+        });
+    }
+    if !account.data.starts_with(discriminator) || account.data.len() < min_len {
+        return Err(SdkError::WrongAccountType { address, expected });
+    }
+    Ok(())
+}
+
+/// Decodes a Round account.
+pub fn decode_round(address: Pubkey, account: &RawAccount) -> Result<RoundState, SdkError> {
+    check_owner_and_kind(
+        address,
+        account,
+        Round::DISCRIMINATOR,
+        Round::HEADER_SPACE,
+        "Round",
+    )?;
+    let header: Round =
+        anchor_lang::__private::bytemuck::pod_read_unaligned(&account.data[8..Round::HEADER_SPACE]);
+    let bitmap = |which| {
+        Round::bitmap(&account.data, header.max_nodes, which)
+            .map(<[u8]>::to_vec)
+            .map_err(|_| SdkError::WrongAccountType {
+                address,
+                expected: "Round",
+            })
+    };
+    use gradual::state::RoundBitmap::*;
+    Ok(RoundState {
+        header,
+        submitted: bitmap(Submitted)?,
+        slashed: bitmap(Slashed)?,
+        failed_distributor: bitmap(FailedDistributor)?,
+    })
+}
+
+/// A distribution list: header, claimed flags and the entries written so far.
+#[derive(Clone, Debug)]
+pub struct ListState {
+    /// The zero-copy header.
+    pub header: DistributionList,
+    /// Entries written so far, in order.
+    pub entries: Vec<DistributionEntry>,
+    /// Whether entry `i` was claimed.
+    pub claimed: Vec<bool>,
+    /// The candidate indexes the list was checked against (ascending).
+    pub candidates: Vec<u32>,
+}
+
+/// Decodes a DistributionList account.
+pub fn decode_list(address: Pubkey, account: &RawAccount) -> Result<ListState, SdkError> {
+    check_owner_and_kind(
+        address,
+        account,
+        DistributionList::DISCRIMINATOR,
+        DistributionList::HEADER_SPACE,
+        "DistributionList",
+    )?;
+    let header: DistributionList = anchor_lang::__private::bytemuck::pod_read_unaligned(
+        &account.data[8..DistributionList::HEADER_SPACE],
+    );
+    let wrong = || SdkError::WrongAccountType {
+        address,
+        expected: "DistributionList",
+    };
+    let (max, count) = (header.max_nodes, header.declared_count);
+    let entries = (0..header.written)
+        .map(|i| DistributionList::entry(&account.data, max, count, i).map_err(|_| wrong()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut data = account.data.clone();
+    let claimed_bits = DistributionList::claimed_mut(&mut data, max, count)
+        .map_err(|_| wrong())?
+        .to_vec();
+    let claimed = (0..header.written)
+        .map(|i| gradual::bitmap::get(&claimed_bits, i))
+        .collect();
+    let candidate_bits = DistributionList::candidates(&account.data, max).map_err(|_| wrong())?;
+    let candidates = (0..max)
+        .filter(|&i| gradual::bitmap::get(candidate_bits, i))
+        .collect();
+    Ok(ListState {
+        header,
+        entries,
+        claimed,
+        candidates,
+    })
+}
+
+/// Fetches and decodes an Anchor account; `NotFound` if it does not exist.
+pub async fn fetch<T: AccountDeserialize + Discriminator>(
+    chain: &dyn Chain,
+    address: &Pubkey,
+    type_name: &'static str,
+) -> Result<T, SdkError> {
+    let account = chain.account(address).await?.ok_or(SdkError::NotFound {
+        address: *address,
+        expected: type_name,
+    })?;
+    decode(*address, &account, type_name)
+}
+
+/// The task at `address`.
+pub async fn fetch_task(chain: &dyn Chain, address: &Pubkey) -> Result<Task, SdkError> {
+    fetch(chain, address, "Task").await
+}
+
+/// The node at `address`.
+pub async fn fetch_node(chain: &dyn Chain, address: &Pubkey) -> Result<Node, SdkError> {
+    fetch(chain, address, "Node").await
+}
+
+/// Round `round` of `task`, if opened.
+pub async fn fetch_round(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    round: u64,
+) -> Result<Option<RoundState>, SdkError> {
+    let address = crate::pda::round(task, round).0;
+    match chain.account(&address).await? {
+        Some(a) => decode_round(address, &a).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The list of `round`/`attempt`, if begun.
+pub async fn fetch_list(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    round: u64,
+    attempt: u8,
+) -> Result<Option<ListState>, SdkError> {
+    let address = crate::pda::distribution(task, round, attempt).0;
+    match chain.account(&address).await? {
+        Some(a) => decode_list(address, &a).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn by_type<T: Discriminator>() -> Filter {
+    Filter::Memcmp {
+        offset: 0,
+        bytes: T::DISCRIMINATOR.to_vec(),
+    }
+}
+
+fn at(offset: usize, bytes: &[u8]) -> Filter {
+    Filter::Memcmp {
+        offset,
+        bytes: bytes.to_vec(),
+    }
+}
+
+fn decode_all<T: AccountDeserialize + Discriminator>(
+    list: Vec<(Pubkey, RawAccount)>,
+    type_name: &'static str,
+) -> Result<Vec<(Pubkey, T)>, SdkError> {
+    list.into_iter()
+        .map(|(k, a)| decode(k, &a, type_name).map(|v| (k, v)))
+        .collect()
+}
+
+/// Every node of `task` (one scan).
+pub async fn scan_nodes(chain: &dyn Chain, task: &Pubkey) -> Result<Vec<(Pubkey, Node)>, SdkError> {
+    let list = chain
+        .program_accounts(&[by_type::<Node>(), at(8, task.as_ref())])
+        .await?;
+    decode_all(list, "Node")
+}
+
+/// Every live submission of `task` for `round` (one scan). Layout: task at 8, round at 104.
+pub async fn scan_submissions(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    round: u64,
+) -> Result<Vec<(Pubkey, Submission)>, SdkError> {
+    let list = chain
+        .program_accounts(&[
+            by_type::<Submission>(),
+            at(8, task.as_ref()),
+            at(104, &round.to_le_bytes()),
+        ])
+        .await?;
+    decode_all(list, "Submission")
+}
+
+/// Every audit of `task` for `round` (one scan). Layout: task at 8, round at 40.
+pub async fn scan_audits(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    round: u64,
+) -> Result<Vec<(Pubkey, Audit)>, SdkError> {
+    let list = chain
+        .program_accounts(&[
+            by_type::<Audit>(),
+            at(8, task.as_ref()),
+            at(40, &round.to_le_bytes()),
+        ])
+        .await?;
+    decode_all(list, "Audit")
+}
+
+/// Every vote on `audit` (one scan). Layout: audit at 8.
+pub async fn scan_votes(
+    chain: &dyn Chain,
+    audit: &Pubkey,
+) -> Result<Vec<(Pubkey, Vote)>, SdkError> {
+    let list = chain
+        .program_accounts(&[by_type::<Vote>(), at(8, audit.as_ref())])
+        .await?;
+    decode_all(list, "Vote")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anchor_lang::AccountSerialize;
+
+    #[test]
+    fn scan_offsets_match_the_layouts() {
+        let task = Pubkey::new_unique();
+        let s = Submission {
+            task,
+            node: Pubkey::new_unique(),
+            payer: Pubkey::new_unique(),
+            round: 0x0102_0304,
+            slot: 9,
+            node_index: 3,
+            bump: 1,
+            proof: vec![1, 2],
+        };
+        let mut data = vec![];
+        s.try_serialize(&mut data).unwrap();
+        assert_eq!(&data[8..40], task.as_ref());
+        assert_eq!(&data[104..112], &0x0102_0304u64.to_le_bytes());
+        let a = Audit {
+            task,
+            round: 77,
+            kind: gradual::state::AuditKind::Submission,
+            target: Pubkey::new_unique(),
+            target_index: 0,
+            attempt: 0,
+            raiser: Pubkey::new_unique(),
+            raiser_payout: Pubkey::new_unique(),
+            payer: Pubkey::new_unique(),
+            for_stake: 0,
+            against_stake: 0,
+            votes: 0,
+            deadline_slot: 0,
+            status: gradual::state::AuditStatus::Open,
+            slashed_amount: 0,
+            bump: 0,
+        };
+        let mut data = vec![];
+        a.try_serialize(&mut data).unwrap();
+        assert_eq!(&data[40..48], &77u64.to_le_bytes());
+    }
+
+    #[test]
+    fn wrong_owner_and_wrong_type_are_named_errors() {
+        let address = Pubkey::new_unique();
+        let foreign = RawAccount {
+            lamports: 1,
+            owner: Pubkey::new_unique(),
+            data: vec![0; 300],
+        };
+        assert!(matches!(
+            decode::<Task>(address, &foreign, "Task"),
+            Err(SdkError::WrongOwner { .. })
+        ));
+        let mut data = vec![];
+        Node {
+            task: Pubkey::new_unique(),
+            operator: Pubkey::new_unique(),
+            reward_account: Pubkey::new_unique(),
+            index: 0,
+            active_stake: 0,
+            pending_stake: 0,
+            pending_activation_round: 0,
+            unbonding: 0,
+            unbonding_release_round: 0,
+            slashed_total: 0,
+            last_submitted_round: 0,
+            joined_slot: 0,
+            bump: 0,
+        }
+        .try_serialize(&mut data)
+        .unwrap();
+        let node = RawAccount {
+            lamports: 1,
+            owner: gradual::ID,
+            data,
+        };
+        assert!(matches!(
+            decode::<Task>(address, &node, "Task"),
+            Err(SdkError::WrongAccountType { .. })
+        ));
+        assert!(matches!(
+            decode_round(address, &node),
+            Err(SdkError::WrongAccountType { .. })
+        ));
+        assert!(decode::<Node>(address, &node, "Node").is_ok());
+    }
+}

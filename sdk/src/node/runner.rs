@@ -1,0 +1,767 @@
+//! `NodeRunner`: drives one node through every phase of every round from the chain's clock.
+//!
+//! Each [`NodeRunner::tick`] reads the slot, the task and this node, then for the rounds in
+//! flight does what is due: compute the proof (work window), submit it (submission window),
+//! judge the others' submissions and raise or vote (audit window), crank resolve / select /
+//! skip / finalize, upload the list when selected, judge lists, and claim. Everything it needs
+//! is re-derived from the chain, plus a small [`Store`] for what only it knows (the proof it
+//! computed, its verdicts, its upload), so a crash at any point loses nothing and never
+//! double-submits or double-votes: before every send it checks the chain for the effect.
+use crate::{
+    accounts::{self, RoundState},
+    chain::{Chain, ChainError, TxOutcome},
+    error::SdkError,
+    ix::{self, TokenAccounts},
+    node::{
+        logic::{TaskLogic, WorkContext},
+        store::{Store, UploadLocal},
+    },
+    pda,
+};
+use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
+use gradual::{
+    errors::GradualError,
+    state::{
+        AuditKind, AuditStatus, DistributionEntry, DistributionStatus, ListStatus, Node, Task,
+        TaskStatus, NO_NODE,
+    },
+};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::sync::Arc;
+
+/// A node's identity and accounts.
+pub struct NodeConfig {
+    /// The task.
+    pub task: Pubkey,
+    /// The operator (signs and pays fees).
+    pub operator: Keypair,
+    /// Stake-mint token account that receives raiser rewards.
+    pub stake_account: Pubkey,
+    /// Where the local store lives.
+    pub store_path: std::path::PathBuf,
+}
+
+/// What one tick did (for logs and tests).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Slot the tick ran at.
+    pub slot: u64,
+    /// Transactions sent and confirmed, by kind.
+    pub sent: Vec<String>,
+}
+
+/// Drives one node; see the module docs.
+pub struct NodeRunner {
+    chain: Arc<dyn Chain>,
+    logic: Arc<dyn TaskLogic>,
+    cfg: NodeConfig,
+    store: Store,
+    node: Pubkey,
+    reward: Option<TokenAccounts>,
+    chunk: usize,
+}
+
+fn is(e: &ChainError, expected: GradualError) -> bool {
+    e.program_error()
+        .is_some_and(|p| p as u32 == expected as u32)
+}
+
+impl NodeRunner {
+    /// A runner for `cfg.operator`'s node on `cfg.task`, with its store opened.
+    pub fn new(
+        chain: Arc<dyn Chain>,
+        logic: Arc<dyn TaskLogic>,
+        cfg: NodeConfig,
+    ) -> Result<Self, SdkError> {
+        let store = Store::open(&cfg.store_path)?;
+        let node = pda::node(&cfg.task, &cfg.operator.pubkey()).0;
+        Ok(Self {
+            chain,
+            logic,
+            cfg,
+            store,
+            node,
+            reward: None,
+            chunk: ix::ENTRIES_PER_APPEND,
+        })
+    }
+
+    /// Entries per `append_distribution` (default and maximum: [`ix::ENTRIES_PER_APPEND`]).
+    pub fn with_append_chunk(mut self, chunk: usize) -> Self {
+        self.chunk = chunk.clamp(1, ix::ENTRIES_PER_APPEND);
+        self
+    }
+
+    /// This node's account address.
+    pub fn node_address(&self) -> Pubkey {
+        self.node
+    }
+
+    /// The local store (read-only).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    async fn send(
+        &self,
+        what: &str,
+        ixs: &[Instruction],
+        report: &mut TickReport,
+    ) -> Result<TxOutcome, ChainError> {
+        let out = self.chain.send(ixs, &self.cfg.operator, &[]).await;
+        match &out {
+            Ok(o) => {
+                tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
+                report.sent.push(what.to_string());
+            }
+            Err(e) => tracing::debug!(node = %self.node, what, error = %e, "not sent"),
+        }
+        out
+    }
+
+    /// Runs everything due at the current slot.
+    pub async fn tick(&mut self) -> Result<TickReport, SdkError> {
+        let slot = self.chain.slot().await?;
+        let mut report = TickReport {
+            slot,
+            ..TickReport::default()
+        };
+        // One read for the task, this node and every round that can still need this node.
+        let task = accounts::fetch_task(self.chain.as_ref(), &self.cfg.task).await?;
+        if task.status == TaskStatus::Closed {
+            return Err(SdkError::TaskClosed(self.cfg.task));
+        }
+        let current_guess = task.schedule().round_at(slot).unwrap_or(0);
+        let oldest =
+            current_guess.saturating_sub(2 + u64::from(task.config.max_distribution_attempts) + 2);
+        let mut keys = vec![self.node];
+        keys.extend((oldest..current_guess).map(|r| pda::round(&self.cfg.task, r).0));
+        let fetched = self.chain.accounts(&keys).await?;
+        let node_raw = fetched
+            .first()
+            .cloned()
+            .flatten()
+            .ok_or(SdkError::NotFound {
+                address: self.node,
+                expected: "Node",
+            })?;
+        let node: Node = accounts::decode(self.node, &node_raw, "Node")?;
+        let mut rounds = std::collections::BTreeMap::new();
+        for (k, r) in (oldest..current_guess).enumerate() {
+            if let Some(raw) = fetched.get(k + 1).cloned().flatten() {
+                rounds.insert(r, accounts::decode_round(keys[k + 1], &raw)?);
+            }
+        }
+        if self.reward.is_none() {
+            let mint = self
+                .chain
+                .account(&task.reward_mint)
+                .await?
+                .ok_or(SdkError::NotFound {
+                    address: task.reward_mint,
+                    expected: "reward mint",
+                })?;
+            self.reward = Some(TokenAccounts {
+                mint: task.reward_mint,
+                account: node.reward_account,
+                token_program: mint.owner,
+            });
+        }
+        let schedule = task.schedule();
+        let Some(current) = schedule.round_at(slot) else {
+            return Ok(report);
+        };
+
+        self.work(&task, &node, current).await?;
+        if let Some(r) = current.checked_sub(1) {
+            self.submit(&task, &node, r, slot, &mut report).await?;
+            self.audit_submissions(&task, &node, r, slot, &mut report)
+                .await?;
+        }
+        // Rounds that can still be resolving, distributing or paying out.
+        for (r, state) in rounds {
+            self.distribute(&task, &node, r, state, slot, &mut report)
+                .await?;
+        }
+        self.store.prune(oldest.saturating_sub(4))?;
+        Ok(report)
+    }
+
+    fn ctx(&self, round: u64, node: &Node) -> WorkContext {
+        WorkContext {
+            task: self.cfg.task,
+            round,
+            node_index: node.index,
+        }
+    }
+
+    async fn work(&mut self, task: &Task, node: &Node, round: u64) -> Result<(), SdkError> {
+        let eligible =
+            node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake;
+        if !eligible || task.status != TaskStatus::Active || self.store.round(round).proof.is_some()
+        {
+            return Ok(());
+        }
+        let proof = self
+            .logic
+            .work(&self.ctx(round, node))
+            .await
+            .map_err(SdkError::Logic)?;
+        tracing::info!(node = %self.node, round, bytes = proof.len(), "work done");
+        self.store.update(round, |r| r.proof = Some(proof))
+    }
+
+    async fn submit(
+        &mut self,
+        task: &Task,
+        node: &Node,
+        round: u64,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let Some(t) = task.schedule().timeline(round) else {
+            return Ok(());
+        };
+        let local = self.store.round(round);
+        if local.submitted || !t.submission().contains(&slot) {
+            return Ok(());
+        }
+        // The chain is the truth: a submit sent before a crash may have landed.
+        if node.submitted_for(round) {
+            return self.store.update(round, |r| r.submitted = true);
+        }
+        let eligible =
+            node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake;
+        if !eligible || task.status != TaskStatus::Active {
+            return Ok(());
+        }
+        let proof = match local.proof {
+            Some(p) => p,
+            None => {
+                let p = self
+                    .logic
+                    .work(&self.ctx(round, node))
+                    .await
+                    .map_err(SdkError::Logic)?;
+                self.store.update(round, |r| r.proof = Some(p.clone()))?;
+                p
+            }
+        };
+        let ixn = ix::submit(self.cfg.operator.pubkey(), self.cfg.task, round, proof);
+        match self.send("submit", &[ixn], report).await {
+            Ok(o) => self.store.update(round, |r| {
+                r.submitted = true;
+                r.submit_signature = Some(o.signature);
+            }),
+            Err(e) if is(&e, GradualError::AlreadySubmitted) => {
+                self.store.update(round, |r| r.submitted = true)
+            }
+            Err(ChainError::Unconfirmed { signature }) => self
+                .store
+                .update(round, |r| r.submit_signature = Some(signature)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn audit_submissions(
+        &mut self,
+        task: &Task,
+        node: &Node,
+        round: u64,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let Some(t) = task.schedule().timeline(round) else {
+            return Ok(());
+        };
+        // Judge once submissions are closed, act while the audit window is open.
+        if slot < t.submission().end || slot >= t.audit().end {
+            return Ok(());
+        }
+        if node.stake_for_round(round).unwrap_or(0) < task.config_for_round(round).minimum_stake {
+            return Ok(());
+        }
+        if !self.store.round(round).judged {
+            let subs =
+                accounts::scan_submissions(self.chain.as_ref(), &self.cfg.task, round).await?;
+            let ctx = self.ctx(round, node);
+            let mut verdicts = std::collections::BTreeMap::new();
+            let mut targets = std::collections::BTreeMap::new();
+            for (_, s) in subs.iter().filter(|(_, s)| s.node != self.node) {
+                let ok = self
+                    .logic
+                    .audit_submission(&ctx, s.node_index, &s.proof)
+                    .await;
+                if !ok {
+                    tracing::warn!(node = %self.node, round, target = s.node_index, "invalid proof");
+                }
+                verdicts.insert(s.node_index, ok);
+                targets.insert(s.node_index, s.node.to_string());
+            }
+            self.store.update(round, |r| {
+                r.verdicts = verdicts;
+                r.targets = targets;
+                r.judged = true;
+            })?;
+        }
+        let local = self.store.round(round);
+        let audits = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round).await?;
+        // Vote on audits others raised.
+        for (address, audit) in audits
+            .iter()
+            .filter(|(_, a)| a.kind == AuditKind::Submission)
+        {
+            let key = address.to_string();
+            if audit.status != AuditStatus::Open
+                || audit.target == self.node
+                || audit.raiser == self.node
+                || local.acted_on.contains(&key)
+            {
+                continue;
+            }
+            let Some(valid) = local.verdicts.get(&audit.target_index) else {
+                continue;
+            };
+            self.vote(round, *address, !valid, report).await?;
+        }
+        // Raise audits nobody raised yet.
+        let raised: std::collections::BTreeSet<Pubkey> = audits
+            .iter()
+            .filter(|(_, a)| a.kind == AuditKind::Submission)
+            .map(|(_, a)| a.target)
+            .collect();
+        let subs_by_index: Vec<(u32, bool)> =
+            local.verdicts.iter().map(|(i, v)| (*i, *v)).collect();
+        for (index, valid) in subs_by_index {
+            if valid {
+                continue;
+            }
+            let Some(target) = local
+                .targets
+                .get(&index)
+                .and_then(|t| t.parse::<Pubkey>().ok())
+            else {
+                continue;
+            };
+            if raised.contains(&target) {
+                continue;
+            }
+            let audit = pda::audit(&self.cfg.task, round, AuditKind::Submission, &target).0;
+            let ixn = ix::raise_audit(
+                self.cfg.operator.pubkey(),
+                self.cfg.task,
+                round,
+                AuditKind::Submission,
+                target,
+                self.cfg.stake_account,
+                None,
+            );
+            match self.send("raise_audit", &[ixn], report).await {
+                Ok(_) => {}
+                Err(e) if is(&e, GradualError::AuditAlreadyRaised) => {
+                    // Someone else raised it first: vote instead.
+                    self.vote(round, audit, true, report).await?;
+                    continue;
+                }
+                Err(ChainError::Unconfirmed { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            self.store.update(round, |r| {
+                r.acted_on.insert(audit.to_string());
+            })?;
+        }
+        Ok(())
+    }
+
+    async fn vote(
+        &mut self,
+        round: u64,
+        audit: Pubkey,
+        approve: bool,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        // The vote PDA is the chain's record: never vote twice, even after a crash.
+        let vote = pda::vote(&audit, &self.node).0;
+        if self.chain.account(&vote).await?.is_none() {
+            let ixn = ix::vote(
+                self.cfg.operator.pubkey(),
+                self.cfg.task,
+                round,
+                audit,
+                approve,
+            );
+            match self.send("vote", &[ixn], report).await {
+                Ok(_) => {}
+                Err(e)
+                    if is(&e, GradualError::AlreadyVoted)
+                        || is(&e, GradualError::AuditWindowClosed)
+                        || is(&e, GradualError::AuditAlreadyResolved)
+                        || is(&e, GradualError::NodeNotEligible) => {}
+                Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.store.update(round, |r| {
+            r.acted_on.insert(audit.to_string());
+        })
+    }
+
+    async fn distribute(
+        &mut self,
+        task: &Task,
+        node: &Node,
+        round: u64,
+        state: RoundState,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let local = self.store.round(round);
+        if local.claimed {
+            return Ok(());
+        }
+        let t = state.header.timeline();
+        if slot < t.audit().end {
+            return Ok(());
+        }
+        let state =
+            if state.header.open_audits > 0 && self.resolve_due(task, round, slot, report).await? {
+                // A resolution changes the round: read it again.
+                match accounts::fetch_round(self.chain.as_ref(), &self.cfg.task, round).await? {
+                    Some(s) => s,
+                    None => return Ok(()),
+                }
+            } else {
+                state
+            };
+        let attempt = state.header.distribution_attempt;
+        let Some((upload, list_audit)) = t.distribution(u16::from(attempt)) else {
+            return self.claim(&state, node, round, report).await;
+        };
+        match state.header.status() {
+            DistributionStatus::AwaitingSelection => {
+                if slot >= upload.end {
+                    self.crank(
+                        "skip_distribution",
+                        ix::skip_distribution(self.cfg.task, round),
+                        report,
+                    )
+                    .await?;
+                } else if upload.contains(&slot) && state.header.open_audits == 0 {
+                    self.crank(
+                        "select_distributor",
+                        ix::select_distributor(self.cfg.task, round),
+                        report,
+                    )
+                    .await?;
+                }
+            }
+            DistributionStatus::Selected | DistributionStatus::Uploading => {
+                if slot >= upload.end {
+                    self.crank(
+                        "skip_distribution",
+                        ix::skip_distribution(self.cfg.task, round),
+                        report,
+                    )
+                    .await?;
+                } else if state.header.selected_node == node.index
+                    && state.header.selected_node != NO_NODE
+                {
+                    self.upload(&state, node, round, attempt, report).await?;
+                }
+            }
+            DistributionStatus::Sealed => {
+                if list_audit.contains(&slot) {
+                    self.audit_list(&state, node, round, attempt, report)
+                        .await?;
+                } else if slot >= list_audit.end && state.header.open_audits == 0 {
+                    self.crank(
+                        "finalize_distribution",
+                        ix::finalize_distribution(self.cfg.task, round, attempt),
+                        report,
+                    )
+                    .await?;
+                }
+            }
+            DistributionStatus::Accepted => self.claim(&state, node, round, report).await?,
+            DistributionStatus::Failed => {}
+        }
+        Ok(())
+    }
+
+    /// Sends a permissionless crank; losing the race to another node is fine.
+    async fn crank(
+        &self,
+        what: &str,
+        ixn: Instruction,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        match self.send(what, &[ixn], report).await {
+            Ok(_) | Err(ChainError::Failed { .. }) | Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Resolves the round's audits whose window has passed; `true` if it sent any.
+    async fn resolve_due(
+        &mut self,
+        task: &Task,
+        round: u64,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<bool, SdkError> {
+        let one_mint = task.stake_mint == task.reward_mint;
+        let due: Vec<_> = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round)
+            .await?
+            .into_iter()
+            .filter(|(_, a)| a.status == AuditStatus::Open && slot >= a.deadline_slot)
+            .collect();
+        if due.is_empty() {
+            return Ok(false);
+        }
+        let stake_program = match self.chain.account(&task.stake_mint).await? {
+            Some(a) => a.owner,
+            None => return Ok(false),
+        };
+        for (address, audit) in due {
+            let list = (audit.kind == AuditKind::Distribution)
+                .then(|| pda::distribution(&self.cfg.task, round, audit.attempt).0);
+            let ixn = ix::resolve_audit(
+                self.cfg.task,
+                round,
+                address,
+                audit.target,
+                TokenAccounts {
+                    mint: task.stake_mint,
+                    account: Pubkey::default(),
+                    token_program: stake_program,
+                },
+                audit.raiser_payout,
+                ix::slash_destination(&self.cfg.task, one_mint),
+                list,
+            );
+            self.crank("resolve_audit", ixn, report).await?;
+        }
+        Ok(true)
+    }
+
+    async fn upload(
+        &mut self,
+        state: &RoundState,
+        node: &Node,
+        round: u64,
+        attempt: u8,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let op = self.cfg.operator.pubkey();
+        let list =
+            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?;
+        // The entries: from the store if this upload started before a crash, else computed.
+        let entries: Vec<DistributionEntry> = match self.store.round(round).upload {
+            Some(u) if u.attempt == attempt => u
+                .entries
+                .iter()
+                .map(|&(node_index, amount)| DistributionEntry { node_index, amount })
+                .collect(),
+            _ => {
+                let bounty = accounts::fetch_task(self.chain.as_ref(), &self.cfg.task).await?;
+                let vault = self
+                    .chain
+                    .account(&bounty.bounty_vault)
+                    .await?
+                    .map(|a| token_amount(&a.data))
+                    .unwrap_or(0);
+                let budget = state
+                    .header
+                    .config
+                    .bounty_per_round
+                    .min(vault.saturating_sub(bounty.reserved_rewards));
+                let valid = state.candidates();
+                let entries = self.logic.distribution(round, &valid, budget).await;
+                let stored = entries.iter().map(|e| (e.node_index, e.amount)).collect();
+                self.store.update(round, |r| {
+                    r.upload = Some(UploadLocal {
+                        attempt,
+                        entries: stored,
+                    })
+                })?;
+                entries
+            }
+        };
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let total: u64 = entries.iter().map(|e| e.amount).sum();
+        let written = match list {
+            None => {
+                let begin = ix::begin_distribution(
+                    op,
+                    self.cfg.task,
+                    round,
+                    attempt,
+                    entries.len() as u32,
+                    total,
+                );
+                match self.send("begin_distribution", &[begin], report).await {
+                    Ok(_) => 0,
+                    Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Some(l) if l.header.status() == ListStatus::Uploading => l.header.written,
+            Some(_) => return Ok(()),
+        };
+        // Resume at the list's write cursor: a chunk that landed before a crash is not resent.
+        let mut offset = written as usize;
+        while offset < entries.len() {
+            let end = (offset + self.chunk).min(entries.len());
+            let append = ix::append_distribution(
+                op,
+                self.cfg.task,
+                round,
+                attempt,
+                offset as u32,
+                entries[offset..end].to_vec(),
+            );
+            match self.send("append_distribution", &[append], report).await {
+                Ok(_) => offset = end,
+                Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let seal = ix::seal_distribution(op, self.cfg.task, round, attempt);
+        match self.send("seal_distribution", &[seal], report).await {
+            Ok(_) | Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+        .map(|()| {
+            tracing::info!(node = %self.node, round, attempt, entries = entries.len(), index = node.index, "list sealed");
+        })
+    }
+
+    async fn audit_list(
+        &mut self,
+        state: &RoundState,
+        node: &Node,
+        round: u64,
+        attempt: u8,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        if state.header.selected_node == node.index {
+            return Ok(());
+        }
+        if node.stake_for_round(round).unwrap_or(0) < state.header.config.minimum_stake {
+            return Ok(());
+        }
+        let Some(list) =
+            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
+        else {
+            return Ok(());
+        };
+        let fair = match self.store.round(round).list_verdicts.get(&attempt) {
+            Some(v) => *v,
+            None => {
+                let v = self
+                    .logic
+                    .audit_distribution(round, &list.candidates, state.header.budget, &list.entries)
+                    .await;
+                if !v {
+                    tracing::warn!(node = %self.node, round, attempt, "unfair list");
+                }
+                self.store.update(round, |r| {
+                    r.list_verdicts.insert(attempt, v);
+                })?;
+                v
+            }
+        };
+        let audit = pda::audit(
+            &self.cfg.task,
+            round,
+            AuditKind::Distribution,
+            &list.header.distributor,
+        )
+        .0;
+        if self
+            .store
+            .round(round)
+            .acted_on
+            .contains(&audit.to_string())
+        {
+            return Ok(());
+        }
+        match self.chain.account(&audit).await? {
+            Some(_) => self.vote(round, audit, !fair, report).await,
+            None if !fair => {
+                let ixn = ix::raise_audit(
+                    self.cfg.operator.pubkey(),
+                    self.cfg.task,
+                    round,
+                    AuditKind::Distribution,
+                    list.header.distributor,
+                    self.cfg.stake_account,
+                    Some(pda::distribution(&self.cfg.task, round, attempt).0),
+                );
+                match self.send("raise_audit", &[ixn], report).await {
+                    Ok(_) => self.store.update(round, |r| {
+                        r.acted_on.insert(audit.to_string());
+                    }),
+                    Err(e) if is(&e, GradualError::AuditAlreadyRaised) => {
+                        self.vote(round, audit, true, report).await
+                    }
+                    Err(ChainError::Unconfirmed { .. }) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn claim(
+        &mut self,
+        state: &RoundState,
+        node: &Node,
+        round: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        if state.header.status() != DistributionStatus::Accepted {
+            return Ok(());
+        }
+        let attempt = state.header.distribution_attempt;
+        let Some(list) =
+            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
+        else {
+            return Ok(());
+        };
+        let Some(k) = list
+            .entries
+            .iter()
+            .position(|e| u32::from(e.node_index) == node.index)
+        else {
+            // Not paid this round (slashed, or not a submitter).
+            return self.store.update(round, |r| r.claimed = true);
+        };
+        if list.claimed.get(k).copied().unwrap_or(false) {
+            return self.store.update(round, |r| r.claimed = true);
+        }
+        let Some(reward) = self.reward else {
+            return Ok(());
+        };
+        let ixn = ix::claim_reward(self.cfg.task, round, attempt, k as u32, self.node, reward);
+        match self.send("claim_reward", &[ixn], report).await {
+            Ok(_) => self.store.update(round, |r| r.claimed = true),
+            Err(e) if is(&e, GradualError::AlreadyClaimed) => {
+                self.store.update(round, |r| r.claimed = true)
+            }
+            Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// The `amount` of an SPL token account (Token or Token-2022 base layout).
+pub fn token_amount(data: &[u8]) -> u64 {
+    data.get(64..72)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .unwrap_or(0)
+}
