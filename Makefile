@@ -1,7 +1,7 @@
-# gradual: the two commands a newcomer needs are `make test` and (later) `make demo`.
+# gradual: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 
-.PHONY: build idl test unit lint fmt clean
+.PHONY: build idl test demo lint fmt
 
 ## build: the program .so (target/deploy/gradual.so) and its IDL (target/idl/gradual.json)
 build:
@@ -10,6 +10,10 @@ build:
 ## idl: regenerate the IDL and copy it to idl/gradual.json (commit the result)
 idl: build
 	cp target/idl/gradual.json idl/gradual.json
+
+## demo: a whole task lifecycle with 5 nodes (one cheats) over 3 rounds, in-process on the real .so
+demo: build
+	source scripts/env.sh && cargo run --quiet -p gradual-cli -- demo --nodes 5 --rounds 3
 
 ## test: build, then every test (program unit/property tests + integration tests on the .so)
 test: build

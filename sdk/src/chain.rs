@@ -157,6 +157,68 @@ pub(crate) fn custom_code(message: &str) -> Option<u32> {
     message[start..end].parse().ok()
 }
 
+/// A [`Chain`] that forwards to another and keeps the logs of every transaction that landed,
+/// so a driver (the demo, a dashboard) can narrate what every node did.
+pub struct Journal<C: ?Sized> {
+    inner: std::sync::Arc<C>,
+    logs: std::sync::Mutex<Vec<Vec<String>>>,
+}
+
+impl<C: Chain + ?Sized> Journal<C> {
+    /// Wraps `inner`.
+    pub fn new(inner: std::sync::Arc<C>) -> Self {
+        Self {
+            inner,
+            logs: std::sync::Mutex::new(vec![]),
+        }
+    }
+
+    /// The logs recorded since the last call, oldest first.
+    pub fn drain(&self) -> Vec<Vec<String>> {
+        self.logs
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default()
+    }
+}
+
+#[async_trait]
+impl<C: Chain + ?Sized> Chain for Journal<C> {
+    async fn slot(&self) -> Result<u64, ChainError> {
+        self.inner.slot().await
+    }
+    async fn account(&self, address: &Pubkey) -> Result<Option<RawAccount>, ChainError> {
+        self.inner.account(address).await
+    }
+    async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<RawAccount>>, ChainError> {
+        self.inner.accounts(addresses).await
+    }
+    async fn program_accounts(
+        &self,
+        filters: &[Filter],
+    ) -> Result<Vec<(Pubkey, RawAccount)>, ChainError> {
+        self.inner.program_accounts(filters).await
+    }
+    async fn send(
+        &self,
+        instructions: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> Result<TxOutcome, ChainError> {
+        let out = self.inner.send(instructions, payer, signers).await?;
+        if let Ok(mut logs) = self.logs.lock() {
+            logs.push(out.logs.clone());
+        }
+        Ok(out)
+    }
+    async fn signature_status(&self, signature: &str) -> Result<Option<bool>, ChainError> {
+        self.inner.signature_status(signature).await
+    }
+    fn stats(&self) -> &ChainStats {
+        self.inner.stats()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

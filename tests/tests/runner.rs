@@ -11,7 +11,11 @@ use gradual_sdk::{
     bank::BankChain,
     chain::{Chain, ChainError, ChainStats, Filter, RawAccount, TxOutcome},
     error::SdkError,
-    node::{equal_split, hash_chain::HashChain, NodeConfig, NodeRunner, TaskLogic, WorkContext},
+    node::{
+        equal_split,
+        hash_chain::{HashChain, LazyForger},
+        NodeConfig, NodeRunner, TaskLogic, WorkContext,
+    },
     pda,
 };
 use gradual_tests::*;
@@ -26,23 +30,6 @@ use std::{
 };
 
 const WORK: HashChain = HashChain { iterations: 1_500 };
-
-/// A lazy node: it skips the work and submits made-up checkpoints of the right shape.
-struct Forger;
-
-#[async_trait]
-impl TaskLogic for Forger {
-    async fn work(&self, ctx: &WorkContext) -> Result<Vec<u8>, String> {
-        let mut p = WORK.iterations.to_le_bytes().to_vec();
-        for i in 0..gradual_sdk::node::hash_chain::SEGMENTS {
-            p.extend_from_slice(&[ctx.round as u8 ^ i as u8; 32]);
-        }
-        Ok(p)
-    }
-    async fn audit_submission(&self, ctx: &WorkContext, node: u32, proof: &[u8]) -> bool {
-        WORK.audit_submission(ctx, node, proof).await
-    }
-}
 
 /// Honest work; the first of these nodes to distribute round 1 pays itself extra.
 struct Skewer {
@@ -266,7 +253,7 @@ async fn five_runners_three_rounds_forger_slashed_skewed_list_replaced() {
     let mut runners: Vec<NodeRunner> = (0..5)
         .map(|i| {
             let logic: Arc<dyn TaskLogic> = if i == 4 {
-                Arc::new(Forger)
+                Arc::new(LazyForger(WORK))
             } else {
                 Arc::new(Skewer { used: used.clone() })
             };

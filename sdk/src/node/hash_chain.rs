@@ -90,6 +90,26 @@ impl TaskLogic for HashChain {
     }
 }
 
+/// A lazy cheater for demos and tests: skips the work and submits made-up checkpoints of the
+/// right shape. Every honest [`HashChain`] auditor rejects its proofs (segment 0 never matches).
+#[derive(Clone, Copy, Debug)]
+pub struct LazyForger(pub HashChain);
+
+#[async_trait]
+impl TaskLogic for LazyForger {
+    async fn work(&self, ctx: &WorkContext) -> Result<Vec<u8>, String> {
+        let mut p = self.0.iterations.to_le_bytes().to_vec();
+        for i in 0..SEGMENTS {
+            p.extend_from_slice(&[ctx.round as u8 ^ i as u8; 32]);
+        }
+        Ok(p)
+    }
+
+    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> bool {
+        self.0.audit_submission(ctx, node_index, proof).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,121 @@
+//! `gradual`: the command-line tool for task creators and node operators, and the one-command
+//! local demo. Solana CLI conventions: `--url`/`-u` with monikers, `--keypair`, defaults from
+//! `~/.config/solana/cli/config.yml`; amounts in UI units; `--output json` for machines.
+mod config;
+mod demo;
+mod ops;
+mod setup;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "gradual",
+    version,
+    about = "Gradual consensus on Solana: tasks, nodes, rounds"
+)]
+struct Cli {
+    /// RPC URL or moniker (localhost, devnet, testnet, mainnet-beta; l, d, t, m).
+    #[arg(short = 'u', long, global = true)]
+    url: Option<String>,
+    /// Keypair file (default: the Solana CLI config's, else ~/.config/solana/id.json).
+    #[arg(short = 'k', long, global = true)]
+    keypair: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    output: Output,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a whole task lifecycle with several nodes (one of them cheats) and print it.
+    Demo {
+        #[arg(long, default_value_t = 5)]
+        nodes: usize,
+        #[arg(long, default_value_t = 3)]
+        rounds: u64,
+        /// Directory holding gradual.so (for the in-process bank).
+        #[arg(long, env = "GRADUAL_PROGRAM_DIR", default_value = "target/deploy")]
+        program_dir: PathBuf,
+        /// Only the summary.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Task creator commands.
+    #[command(subcommand)]
+    Task(ops::TaskCommand),
+    /// Node operator commands.
+    #[command(subcommand)]
+    Node(ops::NodeCommand),
+    /// Round inspection.
+    #[command(subcommand)]
+    Round(ops::RoundCommand),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    // The demo narrates events itself; node software logs its own warnings.
+    let default_filter = match cli.command {
+        Command::Demo { .. } => "error",
+        _ => "warn,tarpc=error,solana_runtime=error,solana_metrics=error",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GRADUAL_LOG")
+                .unwrap_or_else(|_| default_filter.into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Demo {
+                nodes,
+                rounds,
+                program_dir,
+                quiet,
+            } => {
+                demo::run(demo::DemoOptions {
+                    nodes,
+                    rounds,
+                    url: cli.url.as_deref().map(|u| config::resolve_url(Some(u))),
+                    program_dir,
+                    quiet,
+                })
+                .await
+            }
+            Command::Task(c) => {
+                ops::task(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+            }
+            Command::Node(c) => {
+                ops::node(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+            }
+            Command::Round(c) => {
+                ops::round(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+            }
+        }
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,462 @@
+//! The task, node and round commands over a real cluster (RPC).
+use crate::{
+    config::{self, to_base_units, to_ui, TaskFile},
+    Output,
+};
+use anchor_lang::prelude::Pubkey;
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use gradual::instructions::CreateTaskArgs;
+use gradual_sdk::{
+    accounts,
+    chain::Chain,
+    client::TaskClient,
+    node::{hash_chain::HashChain, NodeConfig, NodeRunner},
+    pda,
+    rpc::RpcChain,
+};
+use serde_json::json;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+/// Options every command shares.
+pub struct Global {
+    url: String,
+    keypair: PathBuf,
+    output: Output,
+}
+
+impl Global {
+    pub fn new(url: Option<String>, keypair: Option<PathBuf>, output: Output) -> Self {
+        Self {
+            url: config::resolve_url(url.as_deref()),
+            keypair: config::resolve_keypair_path(keypair.as_deref()),
+            output,
+        }
+    }
+
+    fn chain(&self) -> Arc<dyn Chain> {
+        Arc::new(RpcChain::new(self.url.clone()))
+    }
+
+    fn signer(&self) -> Result<Keypair> {
+        config::read_keypair(&self.keypair)
+    }
+
+    async fn client(&self) -> Result<(TaskClient, Keypair)> {
+        let signer = self.signer()?;
+        let chain = self.chain();
+        // One clear line when the cluster is wrong or the program is missing.
+        match chain.account(&gradual::ID).await {
+            Err(e) => bail!("cannot reach {}: {e}", self.url),
+            Ok(None) => bail!(
+                "the gradual program {} is not deployed on {}",
+                gradual::ID,
+                self.url
+            ),
+            Ok(Some(_)) => {}
+        }
+        Ok((TaskClient::new(chain, signer.insecure_clone()), signer))
+    }
+
+    fn print(&self, human: String, value: serde_json::Value) {
+        match self.output {
+            Output::Human => println!("{human}"),
+            Output::Json => println!("{value}"),
+        }
+    }
+}
+
+fn key(s: &str) -> Result<Pubkey> {
+    s.parse()
+        .map_err(|_| anyhow::anyhow!("{s} is not a base-58 address"))
+}
+
+async fn decimals(chain: &dyn Chain, mint: &Pubkey) -> Result<u8> {
+    let a = chain
+        .account(mint)
+        .await?
+        .with_context(|| format!("mint {mint} does not exist on this cluster"))?;
+    a.data
+        .get(44)
+        .copied()
+        .with_context(|| format!("{mint} is not a mint"))
+}
+
+#[derive(Subcommand)]
+pub enum TaskCommand {
+    /// Create a task from a TOML file (see docs/cli.md).
+    Create {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Deposit reward tokens (UI units) from a token account you own.
+    Fund {
+        task: String,
+        amount: f64,
+        #[arg(long)]
+        from: String,
+    },
+    /// Show config, vaults, current round and phase, nodes and stake.
+    Show { task: String },
+    /// Pause the task (no joins or submissions).
+    Pause { task: String },
+    /// Resume a paused task.
+    Resume { task: String },
+    /// Close a paused, settled task; the unreserved bounty goes to --to.
+    Close {
+        task: String,
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum NodeCommand {
+    /// Join a task with a stake (UI units).
+    Join {
+        task: String,
+        #[arg(long)]
+        stake: f64,
+        #[arg(long)]
+        stake_account: String,
+        #[arg(long)]
+        reward_account: String,
+    },
+    /// Add stake (UI units).
+    Stake {
+        task: String,
+        amount: f64,
+        #[arg(long)]
+        stake_account: String,
+    },
+    /// Start unbonding stake (UI units).
+    Unstake { task: String, amount: f64 },
+    /// Withdraw released stake to a stake-mint account.
+    Withdraw {
+        task: String,
+        #[arg(long)]
+        to: String,
+    },
+    /// This keypair's node on a task.
+    Status { task: String },
+    /// Run the node: every phase of every round, until interrupted.
+    Run {
+        task: String,
+        /// Task logic: hash-chain (the example task).
+        #[arg(long, default_value = "hash-chain")]
+        logic: String,
+        #[arg(long, default_value_t = 30_000)]
+        iterations: u32,
+        /// Stake-mint account that receives auditor rewards.
+        #[arg(long)]
+        stake_account: String,
+        /// Local store (default: ./gradual-node-<task>.json).
+        #[arg(long)]
+        store: Option<PathBuf>,
+        /// Stop after this many rounds have passed (default: run forever).
+        #[arg(long)]
+        rounds: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RoundCommand {
+    /// Submissions, audits with tallies, distribution attempts and claims of a round.
+    Show { task: String, round: u64 },
+}
+
+pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
+    match cmd {
+        TaskCommand::Create { config } => {
+            let file = TaskFile::load(&config)?;
+            let (client, signer) = g.client().await?;
+            let reward = key(&file.reward_mint)?;
+            let stake = key(&file.stake_mint)?;
+            let cfg = file.config(
+                decimals(client.chain().as_ref(), &reward).await?,
+                decimals(client.chain().as_ref(), &stake).await?,
+            )?;
+            let slot = client.chain().slot().await?;
+            let args = CreateTaskArgs {
+                task_id: file.task_id,
+                start_slot: slot + file.start_in_slots,
+                max_nodes: file.max_nodes,
+                config: cfg,
+            };
+            let task = client.create_task(&signer, reward, stake, args).await?;
+            g.print(
+                format!("task {task} created"),
+                json!({ "task": task.to_string() }),
+            );
+        }
+        TaskCommand::Fund { task, amount, from } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let units = to_base_units(amount, t.reward_decimals)?;
+            let out = client.fund(&signer, &task, key(&from)?, units).await?;
+            g.print(
+                format!("funded {amount} ({})", out.signature),
+                json!({ "signature": out.signature, "amount": units }),
+            );
+        }
+        TaskCommand::Show { task } => {
+            let (client, _) = g.client().await?;
+            let s = client.status(&key(&task)?).await?;
+            let t = &s.task;
+            let human = format!(
+                "task {task}\n  status {:?}, authority {}\n  round {:?} working, {:?} submitting, {:?} distributing (slot {})\n  bounty vault {} (reserved {}), stake vault {}\n  config: {} slots/round, bounty {} per round, minimum stake {}\n  nodes: {}",
+                t.status,
+                t.authority,
+                s.line.working,
+                s.line.submitting,
+                s.line.distributing,
+                s.slot,
+                to_ui(s.bounty_balance, t.reward_decimals),
+                to_ui(t.reserved_rewards, t.reward_decimals),
+                to_ui(s.stake_balance, t.stake_decimals),
+                t.config.round_slots,
+                to_ui(t.config.bounty_per_round, t.reward_decimals),
+                to_ui(t.config.minimum_stake, t.stake_decimals),
+                s.nodes.len()
+            );
+            let nodes: Vec<_> = s.nodes.iter().map(|(k, n)| json!({ "node": k.to_string(), "index": n.index, "active_stake": n.active_stake, "slashed": n.slashed_total })).collect();
+            g.print(
+                human,
+                json!({ "task": task, "status": format!("{:?}", t.status), "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
+            );
+        }
+        TaskCommand::Pause { task } => {
+            let (client, signer) = g.client().await?;
+            let out = client.pause(&signer, &key(&task)?).await?;
+            g.print(
+                format!("paused ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        TaskCommand::Resume { task } => {
+            let (client, signer) = g.client().await?;
+            let out = client.resume(&signer, &key(&task)?).await?;
+            g.print(
+                format!("resumed ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        TaskCommand::Close { task, to } => {
+            let (client, signer) = g.client().await?;
+            let out = client.close(&signer, &key(&task)?, key(&to)?).await?;
+            g.print(
+                format!("closed ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
+    match cmd {
+        NodeCommand::Join {
+            task,
+            stake,
+            stake_account,
+            reward_account,
+        } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let units = to_base_units(stake, t.stake_decimals)?;
+            let out = client
+                .join(
+                    &signer,
+                    &task,
+                    key(&stake_account)?,
+                    key(&reward_account)?,
+                    units,
+                )
+                .await?;
+            let node = pda::node(&task, &signer.pubkey()).0;
+            g.print(
+                format!("joined as node {node} ({})", out.signature),
+                json!({ "node": node.to_string(), "signature": out.signature }),
+            );
+        }
+        NodeCommand::Stake {
+            task,
+            amount,
+            stake_account,
+        } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let out = client
+                .add_stake(
+                    &signer,
+                    &task,
+                    key(&stake_account)?,
+                    to_base_units(amount, t.stake_decimals)?,
+                )
+                .await?;
+            g.print(
+                format!("stake added ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::Unstake { task, amount } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let out = client
+                .unstake(&signer, &task, to_base_units(amount, t.stake_decimals)?)
+                .await?;
+            g.print(
+                format!("unbonding ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::Withdraw { task, to } => {
+            let (client, signer) = g.client().await?;
+            let out = client.withdraw(&signer, &key(&task)?, key(&to)?).await?;
+            g.print(
+                format!("withdrawn ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::Status { task } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let node = pda::node(&task, &signer.pubkey()).0;
+            let n = accounts::fetch_node(client.chain().as_ref(), &node)
+                .await
+                .with_context(|| {
+                    format!(
+                        "{} has not joined task {task} (`gradual node join`)",
+                        signer.pubkey()
+                    )
+                })?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            g.print(
+                format!(
+                    "node {node} (index {})\n  active {}, pending {}, unbonding {} (release round {}), slashed {}",
+                    n.index,
+                    to_ui(n.active_stake, t.stake_decimals),
+                    to_ui(n.pending_stake, t.stake_decimals),
+                    to_ui(n.unbonding, t.stake_decimals),
+                    n.unbonding_release_round,
+                    to_ui(n.slashed_total, t.stake_decimals)
+                ),
+                json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "slashed": n.slashed_total }),
+            );
+        }
+        NodeCommand::Run {
+            task,
+            logic,
+            iterations,
+            stake_account,
+            store,
+            rounds,
+        } => {
+            if logic != "hash-chain" {
+                bail!("unknown logic {logic:?}: available: hash-chain");
+            }
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let node = pda::node(&task, &signer.pubkey()).0;
+            accounts::fetch_node(client.chain().as_ref(), &node)
+                .await
+                .with_context(|| {
+                    format!(
+                        "{} has not joined task {task}: run `gradual node join` first",
+                        signer.pubkey()
+                    )
+                })?;
+            let store_path =
+                store.unwrap_or_else(|| PathBuf::from(format!("gradual-node-{task}.json")));
+            let mut runner = NodeRunner::new(
+                client.chain().clone(),
+                Arc::new(HashChain { iterations }),
+                NodeConfig {
+                    task,
+                    operator: signer,
+                    stake_account: key(&stake_account)?,
+                    store_path,
+                },
+            )?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let first = t
+                .schedule()
+                .round_at(client.chain().slot().await?)
+                .unwrap_or(0);
+            eprintln!("running node {node} on task {task} (Ctrl-C to stop)");
+            loop {
+                if let Err(e) = runner.tick().await {
+                    tracing::warn!(error = %e, "tick failed; retrying");
+                }
+                if let Some(r) = rounds {
+                    let now = t
+                        .schedule()
+                        .round_at(client.chain().slot().await?)
+                        .unwrap_or(0);
+                    if now >= first + r {
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(400)).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn round(cmd: RoundCommand, g: &Global) -> Result<()> {
+    let RoundCommand::Show { task, round } = cmd;
+    let chain = g.chain();
+    let task = key(&task)?;
+    let state = accounts::fetch_round(chain.as_ref(), &task, round)
+        .await?
+        .with_context(|| format!("round {round} of {task} has no submissions (not opened)"))?;
+    let subs = accounts::scan_submissions(chain.as_ref(), &task, round).await?;
+    let audits = accounts::scan_audits(chain.as_ref(), &task, round).await?;
+    let h = &state.header;
+    let mut human = format!(
+        "round {round}: {} submissions, {} slashed, status {:?}, attempt {}, budget {}",
+        h.submission_count,
+        h.slashed_count,
+        h.status(),
+        h.distribution_attempt,
+        h.budget
+    );
+    for (_, s) in &subs {
+        human.push_str(&format!(
+            "\n  submission node {} ({} bytes)",
+            s.node_index,
+            s.proof.len()
+        ));
+    }
+    for (k, a) in &audits {
+        human.push_str(&format!(
+            "\n  audit {k}: {:?} of node {} — for {} / against {} — {:?}",
+            a.kind, a.target_index, a.for_stake, a.against_stake, a.status
+        ));
+    }
+    let mut lists = vec![];
+    for attempt in 0..=h.distribution_attempt {
+        if let Some(l) = accounts::fetch_list(chain.as_ref(), &task, round, attempt).await? {
+            let claimed = l.claimed.iter().filter(|c| **c).count();
+            human.push_str(&format!(
+                "\n  list attempt {attempt}: {} entries, total {}, {:?}, {claimed} claimed",
+                l.entries.len(),
+                l.header.declared_total,
+                l.header.status()
+            ));
+            lists.push(json!({ "attempt": attempt, "entries": l.entries.len(), "total": l.header.declared_total, "claimed": claimed }));
+        }
+    }
+    g.print(
+        human,
+        json!({ "round": round, "submissions": h.submission_count, "slashed": h.slashed_count, "status": format!("{:?}", h.status()), "attempt": h.distribution_attempt, "audits": audits.len(), "lists": lists }),
+    );
+    Ok(())
+}
