@@ -3,6 +3,7 @@
 //! `~/.config/solana/cli/config.yml`; amounts in UI units; `--output json` for machines.
 mod config;
 mod demo;
+mod dev;
 mod ops;
 mod setup;
 
@@ -60,6 +61,27 @@ enum Command {
     /// Round inspection.
     #[command(subcommand)]
     Round(ops::RoundCommand),
+    /// Create the tasks listed in a TOML file that do not exist yet (run after a deploy).
+    Migrate {
+        #[arg(long, default_value = "migrations/tasks.toml")]
+        tasks: PathBuf,
+    },
+    /// Local-validator helpers for development and end-to-end tests.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Mints, a funded task and joined operators (keypairs written to --out), as JSON.
+    Bootstrap {
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        #[arg(long, default_value_t = 40)]
+        round_slots: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() {
@@ -111,6 +133,24 @@ fn main() {
             }
             Command::Round(c) => {
                 ops::round(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+            }
+            Command::Migrate { tasks } => {
+                let keypair =
+                    config::read_keypair(&config::resolve_keypair_path(cli.keypair.as_deref()))?;
+                dev::migrate(&config::resolve_url(cli.url.as_deref()), &keypair, &tasks).await
+            }
+            Command::Dev(DevCommand::Bootstrap {
+                nodes,
+                round_slots,
+                out,
+            }) => {
+                dev::bootstrap(
+                    &config::resolve_url(cli.url.as_deref()),
+                    nodes,
+                    round_slots,
+                    &out,
+                )
+                .await
             }
         }
     });

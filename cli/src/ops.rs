@@ -144,7 +144,8 @@ pub enum NodeCommand {
     /// Run the node: every phase of every round, until interrupted.
     Run {
         task: String,
-        /// Task logic: hash-chain (the example task).
+        /// Task logic: hash-chain (the example task), or lazy (a cheater that forges its
+        /// proofs, for tests and demos).
         #[arg(long, default_value = "hash-chain")]
         logic: String,
         #[arg(long, default_value_t = 30_000)]
@@ -155,9 +156,9 @@ pub enum NodeCommand {
         /// Local store (default: ./gradual-node-<task>.json).
         #[arg(long)]
         store: Option<PathBuf>,
-        /// Stop after this many rounds have passed (default: run forever).
+        /// Exit once round N's last distribution window has passed (default: run forever).
         #[arg(long)]
-        rounds: Option<u64>,
+        exit_after_round: Option<u64>,
     },
 }
 
@@ -356,11 +357,14 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             iterations,
             stake_account,
             store,
-            rounds,
+            exit_after_round,
         } => {
-            if logic != "hash-chain" {
-                bail!("unknown logic {logic:?}: available: hash-chain");
-            }
+            let work = HashChain { iterations };
+            let logic: Arc<dyn gradual_sdk::node::TaskLogic> = match logic.as_str() {
+                "hash-chain" => Arc::new(work),
+                "lazy" => Arc::new(gradual_sdk::node::hash_chain::LazyForger(work)),
+                other => bail!("unknown logic {other:?}: available: hash-chain, lazy"),
+            };
             let (client, signer) = g.client().await?;
             let task = key(&task)?;
             let node = pda::node(&task, &signer.pubkey()).0;
@@ -376,7 +380,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 store.unwrap_or_else(|| PathBuf::from(format!("gradual-node-{task}.json")));
             let mut runner = NodeRunner::new(
                 client.chain().clone(),
-                Arc::new(HashChain { iterations }),
+                logic,
                 NodeConfig {
                     task,
                     operator: signer,
@@ -385,25 +389,34 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 },
             )?;
             let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
-            let first = t
-                .schedule()
-                .round_at(client.chain().slot().await?)
-                .unwrap_or(0);
+            let stop_at = match exit_after_round {
+                Some(r) => Some(
+                    t.schedule()
+                        .timeline(r)
+                        .context("round out of range")?
+                        .end(),
+                ),
+                None => None,
+            };
             eprintln!("running node {node} on task {task} (Ctrl-C to stop)");
             loop {
-                if let Err(e) = runner.tick().await {
-                    tracing::warn!(error = %e, "tick failed; retrying");
+                match runner.tick().await {
+                    Ok(report) if !report.sent.is_empty() => {
+                        tracing::info!(slot = report.slot, sent = ?report.sent, "tick")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "tick failed; retrying"),
                 }
-                if let Some(r) = rounds {
-                    let now = t
-                        .schedule()
-                        .round_at(client.chain().slot().await?)
-                        .unwrap_or(0);
-                    if now >= first + r {
+                if let Some(end) = stop_at {
+                    if client.chain().slot().await? >= end {
+                        eprintln!(
+                            "round {} is over: exiting",
+                            exit_after_round.unwrap_or_default()
+                        );
                         break;
                     }
                 }
-                tokio::time::sleep(Duration::from_millis(400)).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
             }
         }
     }
