@@ -128,6 +128,51 @@ ok = n["slashed"] > 0
 print(f"[e2e] cheater node {n['node']}: slashed {n['slashed']}: {'OK' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)
 PY
+# Every task and node command's happy path and main errors, through the CLI.
+j() { python3 -c 'import json,sys;d=json.load(open(sys.argv[1]));[d:=d[int(k) if k.isdigit() else k] for k in sys.argv[2].split(".")];print(d)' "$1" "$2"; }
+ok() { local what=$1; shift; if out=$("$GRADUAL" -u "$URL" "$@" 2>&1); then log "cli $what: OK"; else log "cli $what: FAIL: $out"; fail=1; fi; }
+refused() { local what=$1 pattern=$2; shift 2
+  if out=$("$GRADUAL" -u "$URL" "$@" 2>&1); then log "cli $what: FAIL (accepted)"; fail=1
+  elif grep -q "$pattern" <<<"$out"; then log "cli $what refused: $(tail -1 <<<"$out")"; else log "cli $what: FAIL: $out"; fail=1; fi; }
+L="$WORK/layout.json"
+AUTH=$(j "$L" authority); AREW=$(j "$L" authority_rewards)
+KP1=$(j "$L" nodes.1.keypair); STAKE1=$(j "$L" nodes.1.stake_account); REW1=$(j "$L" nodes.1.reward_account)
+cat > "$WORK/task.toml" <<TOML
+task_id = 77
+reward_mint = "$(j "$L" reward_mint)"
+stake_mint = "$(j "$L" stake_mint)"
+start_in_slots = 500
+[rounds]
+round_slots = 100
+submission_slots = 20
+audit_slots = 30
+distribution_slots = 20
+distribution_audit_slots = 20
+bounty_per_round = 1.0
+minimum_stake = 0.01
+TOML
+"$GRADUAL" -u "$URL" -k "$AUTH" task create --config "$WORK/task.toml" --output json > "$WORK/task2.json" && log "cli task create: OK" || fail=1
+T2=$(j "$WORK/task2.json" task)
+ok "task fund" -k "$AUTH" task fund "$T2" 1.5 --from "$AREW"
+refused "task fund (too much)" "insufficient balance" -k "$AUTH" task fund "$T2" 1000000 --from "$AREW"
+"$GRADUAL" -u "$URL" task show "$T2" --output json > "$WORK/show.json" -k "$AUTH"
+[[ $(j "$WORK/show.json" bounty_vault) == 1500000 && $(j "$WORK/show.json" status) == Active ]] && log "cli task show: OK" || { log "cli task show: FAIL"; fail=1; }
+ok "node join" -k "$KP1" node join "$T2" --stake 0.02 --stake-account "$STAKE1" --reward-account "$REW1"
+ok "node stake" -k "$KP1" node stake "$T2" 0.01 --stake-account "$STAKE1"
+ok "node unstake" -k "$KP1" node unstake "$T2" 0.005
+"$GRADUAL" -u "$URL" -k "$KP1" node status "$T2" --output json > "$WORK/status.json"
+[[ $(( $(j "$WORK/status.json" active_stake) + $(j "$WORK/status.json" pending_stake) )) == 25000 && $(j "$WORK/status.json" unbonding) == 5000 ]] && log "cli node status: OK" || { log "cli node status: FAIL $(cat "$WORK/status.json")"; fail=1; }
+refused "node status (not joined)" "has not joined" -k "$AUTH" node status "$T2"
+refused "node join (below minimum)" "StakeBelowMinimum" -k "$KP0" node join "$T2" --stake 0.001 --stake-account "$(j "$L" nodes.0.stake_account)" --reward-account "$(j "$L" nodes.0.reward_account)"
+refused "task create (unknown mint)" "does not exist" -k "$AUTH" task create --config <(sed 's/^reward_mint = .*/reward_mint = "11111111111111111111111111111112"/; s/task_id = 77/task_id = 78/' "$WORK/task.toml")
+ok "task pause" -k "$AUTH" task pause "$T2"
+ok "task resume" -k "$AUTH" task resume "$T2"
+ok "task pause (again)" -k "$AUTH" task pause "$T2"
+ok "task close" -k "$AUTH" task close "$T2" --to "$AREW"
+ok "node withdraw (closed task)" -k "$KP1" node withdraw "$T2" --to "$STAKE1"
+"$GRADUAL" -u "$URL" -k "$KP0" node claim "$TASK" --output json > "$WORK/claim.json"
+[[ $(j "$WORK/claim.json" total) == 0 ]] && log "cli node claim: OK (the runner had claimed everything)" || { log "cli node claim: FAIL"; fail=1; }
+
 log "finished in $(( $(date +%s) - started ))s after the validator was healthy"
 if [[ $fail != 0 ]]; then
   for i in 0 1 2; do log "node $i:"; tail -15 "$WORK/node-$i.log" >&2; done

@@ -54,6 +54,11 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
         .fund(&authority, &task, w.authority_rewards, 20_000_000)
         .await?;
     std::fs::create_dir_all(out)?;
+    let authority_path = out.join("authority.json");
+    std::fs::write(
+        &authority_path,
+        serde_json::to_string(&authority.to_bytes().to_vec())?,
+    )?;
     let mut list = vec![];
     for i in 0..nodes {
         let (operator, stake_account, reward_account) = w.operator(&cluster, i).await?;
@@ -71,7 +76,14 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
     }
     println!(
         "{}",
-        json!({ "task": task.to_string(), "reward_mint": w.reward_mint.to_string(), "stake_mint": w.stake_mint.to_string(), "nodes": list })
+        json!({
+            "task": task.to_string(),
+            "reward_mint": w.reward_mint.to_string(),
+            "stake_mint": w.stake_mint.to_string(),
+            "authority": authority_path.display().to_string(),
+            "authority_rewards": w.authority_rewards.to_string(),
+            "nodes": list
+        })
     );
     Ok(())
 }

@@ -84,6 +84,28 @@ async fn decimals(chain: &dyn Chain, mint: &Pubkey) -> Result<u8> {
         .with_context(|| format!("{mint} is not a mint"))
 }
 
+/// Refuses to send when `account` holds less than `needed` (base units).
+async fn ensure_balance(
+    chain: &dyn Chain,
+    account: &Pubkey,
+    needed: u64,
+    decimals: u8,
+) -> Result<()> {
+    let a = chain
+        .account(account)
+        .await?
+        .with_context(|| format!("token account {account} does not exist on this cluster"))?;
+    let held = gradual_sdk::node::runner::token_amount(&a.data);
+    if held < needed {
+        bail!(
+            "insufficient balance: {account} holds {}, this needs {}",
+            to_ui(held, decimals),
+            to_ui(needed, decimals)
+        );
+    }
+    Ok(())
+}
+
 #[derive(Subcommand)]
 pub enum TaskCommand {
     /// Create a task from a TOML file (see docs/cli.md).
@@ -141,6 +163,12 @@ pub enum NodeCommand {
     },
     /// This keypair's node on a task.
     Status { task: String },
+    /// Claim this node's unclaimed rewards of accepted lists (recent rounds, or --round).
+    Claim {
+        task: String,
+        #[arg(long)]
+        round: Option<u64>,
+    },
     /// Run the node: every phase of every round, until interrupted.
     Run {
         task: String,
@@ -197,7 +225,9 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
             let task = key(&task)?;
             let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
             let units = to_base_units(amount, t.reward_decimals)?;
-            let out = client.fund(&signer, &task, key(&from)?, units).await?;
+            let from = key(&from)?;
+            ensure_balance(client.chain().as_ref(), &from, units, t.reward_decimals).await?;
+            let out = client.fund(&signer, &task, from, units).await?;
             g.print(
                 format!("funded {amount} ({})", out.signature),
                 json!({ "signature": out.signature, "amount": units }),
@@ -349,6 +379,69 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     to_ui(n.slashed_total, t.stake_decimals)
                 ),
                 json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "slashed": n.slashed_total }),
+            );
+        }
+        NodeCommand::Claim { task, round } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let chain = client.chain().clone();
+            let node_key = pda::node(&task, &signer.pubkey()).0;
+            let n = accounts::fetch_node(chain.as_ref(), &node_key)
+                .await
+                .with_context(|| format!("{} has not joined task {task}", signer.pubkey()))?;
+            let t = accounts::fetch_task(chain.as_ref(), &task).await?;
+            let reward = gradual_sdk::ix::TokenAccounts {
+                mint: t.reward_mint,
+                account: n.reward_account,
+                token_program: client.token_program_of(&t.reward_mint).await?,
+            };
+            let rounds: Vec<u64> = match round {
+                Some(r) => vec![r],
+                None => {
+                    let now = t.schedule().round_at(chain.slot().await?).unwrap_or(0);
+                    (now.saturating_sub(16)..now).collect()
+                }
+            };
+            let mut claimed = vec![];
+            for r in rounds {
+                let Some(state) = accounts::fetch_round(chain.as_ref(), &task, r).await? else {
+                    continue;
+                };
+                if state.header.status() != gradual::state::DistributionStatus::Accepted {
+                    continue;
+                }
+                let attempt = state.header.distribution_attempt;
+                let Some(list) = accounts::fetch_list(chain.as_ref(), &task, r, attempt).await?
+                else {
+                    continue;
+                };
+                let Some(k) = list
+                    .entries
+                    .iter()
+                    .position(|e| u32::from(e.node_index) == n.index)
+                else {
+                    continue;
+                };
+                if list.claimed[k] {
+                    continue;
+                }
+                let ixn =
+                    gradual_sdk::ix::claim_reward(task, r, attempt, k as u32, node_key, reward);
+                let out = chain.send(&[ixn], &signer, &[]).await?;
+                claimed.push(json!({ "round": r, "amount": list.entries[k].amount, "signature": out.signature }));
+            }
+            let total: u64 = claimed.iter().filter_map(|c| c["amount"].as_u64()).sum();
+            g.print(
+                if claimed.is_empty() {
+                    "nothing to claim".to_string()
+                } else {
+                    format!(
+                        "claimed {} in {} round(s)",
+                        to_ui(total, t.reward_decimals),
+                        claimed.len()
+                    )
+                },
+                json!({ "claimed": claimed, "total": total }),
             );
         }
         NodeCommand::Run {

@@ -61,7 +61,7 @@ pub enum ChainError {
     #[error("rpc error: {0}")]
     Rpc(String),
     /// The transaction was executed and failed; nothing it did was applied.
-    #[error("transaction failed: {message}")]
+    #[error("transaction failed: {}", describe_failure(message, *code))]
     Failed {
         /// The runtime's error.
         message: String,
@@ -76,6 +76,18 @@ pub enum ChainError {
         /// Signature to look up later.
         signature: String,
     },
+}
+
+/// `StakeBelowMinimum (6027): stake would be below ...` when the code is the program's,
+/// else the runtime's message.
+fn describe_failure(message: &str, code: Option<u32>) -> String {
+    let named = code
+        .and_then(|c| c.checked_sub(anchor_lang::error::ERROR_CODE_OFFSET))
+        .and_then(crate::error::gradual_error_from_index);
+    match (named, code) {
+        (Some(e), Some(c)) => format!("{e:?} ({c}): {e}"),
+        _ => message.to_string(),
+    }
 }
 
 impl ChainError {
