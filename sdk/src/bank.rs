@@ -120,6 +120,9 @@ impl Chain for BankChain {
         };
         let ctx = self.ctx.lock().await;
         let mut out = vec![];
+        // Addresses that are not (or no longer) program accounts leave the index: a later
+        // creation at such an address happens in a transaction sent here, which re-adds it.
+        let mut stale = vec![];
         for address in candidates {
             let Some(a) = ctx
                 .banks_client
@@ -127,11 +130,14 @@ impl Chain for BankChain {
                 .await
                 .map_err(|e| ChainError::Rpc(e.to_string()))?
             else {
+                stale.push(address);
                 continue;
             };
-            if a.owner.to_bytes() != gradual::ID.to_bytes()
-                || !filters.iter().all(|f| f.matches(&a.data))
-            {
+            if a.owner.to_bytes() != gradual::ID.to_bytes() {
+                stale.push(address);
+                continue;
+            }
+            if !filters.iter().all(|f| f.matches(&a.data)) {
                 continue;
             }
             out.push((
@@ -142,6 +148,11 @@ impl Chain for BankChain {
                     data: a.data,
                 },
             ));
+        }
+        if let Ok(mut index) = self.index.lock() {
+            for address in stale {
+                index.remove(&address);
+            }
         }
         Ok(out)
     }

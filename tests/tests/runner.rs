@@ -538,3 +538,69 @@ async fn bad_input_gives_named_errors() {
     let down = gradual_sdk::rpc::RpcChain::new("http://127.0.0.1:9");
     assert!(matches!(down.slot().await, Err(ChainError::Rpc(_))));
 }
+
+/// Process CPU time (user + system) so far, from /proc (Linux).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[tokio::test]
+async fn hundred_runners_cpu_per_round() {
+    let net = network(100).await;
+    let mut runners: Vec<NodeRunner> = (0..100)
+        .map(|i| net.runner(i, net.chain.clone(), Arc::new(WORK)))
+        .collect();
+    let t = accounts::fetch_task(net.chain.as_ref(), &net.task)
+        .await
+        .unwrap()
+        .schedule()
+        .timeline(0)
+        .unwrap();
+    let end = t.distribution(0).unwrap().1.end + 2;
+    let (cpu0, wall0, stats0) = (cpu_seconds(), Instant::now(), net.chain.stats().snapshot());
+    // Every runner ticks every 4 slots (a 1.6 s poll on a real cluster).
+    let mut slot = net.start;
+    while slot < end {
+        net.chain.warp_to(slot).await.unwrap();
+        for r in runners.iter_mut() {
+            r.tick().await.expect("tick");
+        }
+        slot += 4;
+    }
+    let (cpu, wall, stats) = (
+        cpu_seconds() - cpu0,
+        wall0.elapsed(),
+        net.chain.stats().snapshot(),
+    );
+    let state = accounts::fetch_round(net.chain.as_ref(), &net.task, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.header.submission_count, 100);
+    assert_eq!(state.header.status(), DistributionStatus::Accepted);
+    let list = accounts::fetch_list(net.chain.as_ref(), &net.task, 0, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(list.entries.len(), 100);
+    println!(
+        "\n| 100 nodes, round 0, ticks every 4 slots | figure |\n|---|---:|\n| process CPU for the round (100 runners + the in-process bank) | {cpu:.1} s |\n| per runner per round | {:.0} ms |\n| wall time | {:.1} s |\n| scans per runner per round | {:.1} |\n| transactions per runner per round | {:.2} |",
+        cpu * 1000.0 / 100.0,
+        wall.as_secs_f64(),
+        (stats.1 - stats0.1) as f64 / 100.0,
+        (stats.2 - stats0.2) as f64 / 100.0,
+    );
+}
