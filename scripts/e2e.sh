@@ -165,6 +165,8 @@ ok "node unstake" -k "$KP1" node unstake "$T2" 0.005
 refused "node status (not joined)" "has not joined" -k "$AUTH" node status "$T2"
 refused "node join (below minimum)" "StakeBelowMinimum" -k "$KP0" node join "$T2" --stake 0.001 --stake-account "$(j "$L" nodes.0.stake_account)" --reward-account "$(j "$L" nodes.0.reward_account)"
 refused "task create (unknown mint)" "does not exist" -k "$AUTH" task create --config <(sed 's/^reward_mint = .*/reward_mint = "11111111111111111111111111111112"/; s/task_id = 77/task_id = 78/' "$WORK/task.toml")
+ok "task update" -k "$AUTH" task update "$T2" --config "$WORK/task.toml"
+refused "task update (round in flight)" "UpdateAffectsRoundInFlight" -k "$AUTH" task update "$TASK" --config "$WORK/task.toml" --effective-round 0
 ok "task pause" -k "$AUTH" task pause "$T2"
 ok "task resume" -k "$AUTH" task resume "$T2"
 ok "task pause (again)" -k "$AUTH" task pause "$T2"

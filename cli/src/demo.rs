@@ -161,8 +161,19 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             .unwrap_or_else(|| k.to_string())
     };
     let mut last_round_shown = None;
+    // A progress bar on stderr (drawn only on a terminal) while the slots go by.
+    let bar = indicatif::ProgressBar::new(end - start);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} slot {pos}/{len} {wide_bar} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     for slot in start..end {
         cluster.advance_to(slot).await?;
+        bar.set_position(slot - start);
+        bar.set_message(format!(
+            "round {}",
+            t.schedule().round_at(slot).unwrap_or(0)
+        ));
         for (_, r) in runners.iter_mut() {
             r.tick().await?;
         }
@@ -175,19 +186,21 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             if let Some(r) = round.checked_sub(2) {
                 line.push_str(&format!(", round {r} distributing"));
             }
-            println!("{line}");
+            bar.suspend(|| println!("{line}"));
             last_round_shown = Some(round);
         }
         for logs in journal.drain() {
             for e in parse_events(&logs) {
                 if let Some(line) = describe(&e, &name) {
                     if !opts.quiet {
-                        println!("  [slot {slot}] {line}");
+                        bar.suspend(|| println!("  [slot {slot}] {line}"));
                     }
                 }
             }
         }
     }
+
+    bar.finish_and_clear();
 
     // Summary.
     println!(

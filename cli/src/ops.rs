@@ -122,6 +122,16 @@ pub enum TaskCommand {
     },
     /// Show config, vaults, current round and phase, nodes and stake.
     Show { task: String },
+    /// Schedule new round rules (the [rounds] of a task file) from a future round.
+    Update {
+        task: String,
+        #[arg(long)]
+        config: PathBuf,
+        /// First round governed by the new rules: at least the current round + 2
+        /// (default: exactly that).
+        #[arg(long)]
+        effective_round: Option<u64>,
+    },
     /// Pause the task (no joins or submissions).
     Pause { task: String },
     /// Resume a paused task.
@@ -257,6 +267,24 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
             g.print(
                 human,
                 json!({ "task": task, "status": format!("{:?}", t.status), "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
+            );
+        }
+        TaskCommand::Update {
+            task,
+            config,
+            effective_round,
+        } => {
+            let file = TaskFile::load(&config)?;
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let cfg = file.config(t.reward_decimals, t.stake_decimals)?;
+            let now = t.schedule().round_at(client.chain().slot().await?);
+            let effective = effective_round.unwrap_or_else(|| now.map_or(0, |c| c + 2));
+            let out = client.update(&signer, &task, effective, cfg).await?;
+            g.print(
+                format!("new rules from round {effective} ({})", out.signature),
+                json!({ "effective_round": effective, "signature": out.signature }),
             );
         }
         TaskCommand::Pause { task } => {
@@ -492,7 +520,15 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 None => None,
             };
             eprintln!("running node {node} on task {task} (Ctrl-C to stop)");
+            let spinner = indicatif::ProgressBar::new_spinner();
             loop {
+                if let Ok(slot) = client.chain().slot().await {
+                    spinner.set_message(format!(
+                        "slot {slot}, round {}",
+                        t.schedule().round_at(slot).unwrap_or(0)
+                    ));
+                    spinner.tick();
+                }
                 match runner.tick().await {
                     Ok(report) if !report.sent.is_empty() => {
                         tracing::info!(slot = report.slot, sent = ?report.sent, "tick")
