@@ -67,15 +67,8 @@ async fn warp_past_upload(t: &mut TestContext, round: u64, attempt: u16) {
 
 /// Equal split of `budget` over node indexes, remainder to the lowest.
 fn equal_split(indexes: &[u16], budget: u64) -> Vec<DistributionEntry> {
-    let n = indexes.len() as u64;
-    indexes
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| DistributionEntry {
-            node_index: i,
-            amount: budget / n + u64::from((k as u64) < budget % n),
-        })
-        .collect()
+    let indexes: Vec<u32> = indexes.iter().map(|&i| u32::from(i)).collect();
+    gradual_sdk::node::equal_split(&indexes, budget)
 }
 
 #[tokio::test]

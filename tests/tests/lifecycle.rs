@@ -14,15 +14,8 @@ const BUDGET: u64 = 1_000_000;
 /// The default distribution logic: equal split among valid submitters, remainder to the
 /// lowest indexes.
 fn equal_split(valid: &[usize], budget: u64) -> Vec<DistributionEntry> {
-    let n = valid.len() as u64;
-    valid
-        .iter()
-        .enumerate()
-        .map(|(k, &i)| DistributionEntry {
-            node_index: i as u16,
-            amount: budget / n + u64::from((k as u64) < budget % n),
-        })
-        .collect()
+    let indexes: Vec<u32> = valid.iter().map(|&i| i as u32).collect();
+    gradual_sdk::node::equal_split(&indexes, budget)
 }
 
 struct Line {
