@@ -2,13 +2,13 @@
 //! tests and the embedded demo. The bank has no program-account scan, so this chain indexes
 //! every address that any transaction it sent touched, and scans those (plus addresses
 //! registered with [`BankChain::track`]) with the same filters the RPC applies.
-use crate::chain::{custom_code, Chain, ChainError, ChainStats, Filter, RawAccount, TxOutcome};
+use crate::chain::{
+    custom_code, raw_account, Chain, ChainError, ChainStats, Filter, RawAccount, TxOutcome,
+};
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use async_trait::async_trait;
 use solana_keypair::Keypair;
 use solana_program_test::ProgramTestContext;
-use solana_signer::Signer;
-use solana_transaction::Transaction;
 use std::{collections::BTreeSet, sync::Arc};
 use tokio::sync::Mutex;
 
@@ -83,11 +83,7 @@ impl Chain for BankChain {
             .get_account(*address)
             .await
             .map_err(|e| ChainError::Rpc(e.to_string()))?;
-        Ok(a.map(|a| RawAccount {
-            lamports: a.lamports,
-            owner: Pubkey::new_from_array(a.owner.to_bytes()),
-            data: a.data,
-        }))
+        Ok(a.map(raw_account))
     }
 
     async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<RawAccount>>, ChainError> {
@@ -100,11 +96,7 @@ impl Chain for BankChain {
                 .get_account(*address)
                 .await
                 .map_err(|e| ChainError::Rpc(e.to_string()))?;
-            out.push(a.map(|a| RawAccount {
-                lamports: a.lamports,
-                owner: Pubkey::new_from_array(a.owner.to_bytes()),
-                data: a.data,
-            }));
+            out.push(a.map(raw_account));
         }
         Ok(out)
     }
@@ -169,19 +161,7 @@ impl Chain for BankChain {
             .get_new_latest_blockhash()
             .await
             .map_err(|e| ChainError::Rpc(e.to_string()))?;
-        let mut all: Vec<&Keypair> = vec![payer];
-        all.extend(
-            signers
-                .iter()
-                .copied()
-                .filter(|k| k.pubkey() != payer.pubkey()),
-        );
-        let tx = Transaction::new_signed_with_payer(
-            instructions,
-            Some(&payer.pubkey()),
-            &all,
-            blockhash,
-        );
+        let tx = crate::chain::signed_transaction(instructions, payer, signers, blockhash);
         let signature = tx.signatures[0].to_string();
         self.track(
             tx.message

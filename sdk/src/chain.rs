@@ -161,6 +161,38 @@ pub trait Chain: Send + Sync {
     fn stats(&self) -> &ChainStats;
 }
 
+/// The chain-agnostic view of an account.
+pub(crate) fn raw_account(a: solana_account::Account) -> RawAccount {
+    RawAccount {
+        lamports: a.lamports,
+        owner: Pubkey::new_from_array(a.owner.to_bytes()),
+        data: a.data,
+    }
+}
+
+/// A transaction signed by `payer` (fee payer) and every other distinct signer.
+pub(crate) fn signed_transaction(
+    instructions: &[Instruction],
+    payer: &Keypair,
+    signers: &[&Keypair],
+    blockhash: solana_transaction::Hash,
+) -> solana_transaction::Transaction {
+    use solana_signer::Signer;
+    let mut all: Vec<&Keypair> = vec![payer];
+    all.extend(
+        signers
+            .iter()
+            .copied()
+            .filter(|k| k.pubkey() != payer.pubkey()),
+    );
+    solana_transaction::Transaction::new_signed_with_payer(
+        instructions,
+        Some(&payer.pubkey()),
+        &all,
+        blockhash,
+    )
+}
+
 /// Extracts the custom program error code from a runtime error's debug text
 /// (`InstructionError(i, Custom(n))`).
 pub(crate) fn custom_code(message: &str) -> Option<u32> {

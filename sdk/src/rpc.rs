@@ -1,5 +1,7 @@
 //! [`Chain`] over JSON-RPC (solana-rpc-client, nonblocking): real clusters and local validators.
-use crate::chain::{custom_code, Chain, ChainError, ChainStats, Filter, RawAccount, TxOutcome};
+use crate::chain::{
+    custom_code, raw_account as raw, Chain, ChainError, ChainStats, Filter, RawAccount, TxOutcome,
+};
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use async_trait::async_trait;
 use solana_account_decoder_client_types::UiAccountEncoding;
@@ -10,8 +12,6 @@ use solana_rpc_client_types::{
     config::{RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcTransactionConfig},
     filter::{Memcmp, RpcFilterType},
 };
-use solana_signer::Signer;
-use solana_transaction::Transaction;
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiTransactionEncoding,
 };
@@ -57,14 +57,6 @@ impl RpcChain {
             }
         }
         Err(ChainError::Rpc(last))
-    }
-}
-
-fn raw(a: solana_account::Account) -> RawAccount {
-    RawAccount {
-        lamports: a.lamports,
-        owner: Pubkey::new_from_array(a.owner.to_bytes()),
-        data: a.data,
     }
 }
 
@@ -141,19 +133,7 @@ impl Chain for RpcChain {
     ) -> Result<TxOutcome, ChainError> {
         ChainStats::bump(&self.stats.sends);
         let blockhash = self.retry(|| self.client.get_latest_blockhash()).await?;
-        let mut all: Vec<&Keypair> = vec![payer];
-        all.extend(
-            signers
-                .iter()
-                .copied()
-                .filter(|k| k.pubkey() != payer.pubkey()),
-        );
-        let tx = Transaction::new_signed_with_payer(
-            instructions,
-            Some(&payer.pubkey()),
-            &all,
-            blockhash,
-        );
+        let tx = crate::chain::signed_transaction(instructions, payer, signers, blockhash);
         let signature = tx.signatures[0];
         match self.client.send_and_confirm_transaction(&tx).await {
             Ok(_) => {}
