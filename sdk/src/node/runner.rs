@@ -62,6 +62,11 @@ pub struct NodeRunner {
     chunk: usize,
 }
 
+/// Whether `node`'s stake counts for `round` under that round's minimum.
+fn eligible(task: &Task, node: &Node, round: u64) -> bool {
+    node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake
+}
+
 fn is(e: &ChainError, expected: GradualError) -> bool {
     e.program_error()
         .is_some_and(|p| p as u32 == expected as u32)
@@ -197,8 +202,7 @@ impl NodeRunner {
     }
 
     async fn work(&mut self, task: &Task, node: &Node, round: u64) -> Result<(), SdkError> {
-        let eligible =
-            node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake;
+        let eligible = eligible(task, node, round);
         if !eligible || task.status != TaskStatus::Active || self.store.round(round).proof.is_some()
         {
             return Ok(());
@@ -231,8 +235,7 @@ impl NodeRunner {
         if node.submitted_for(round) {
             return self.store.update(round, |r| r.submitted = true);
         }
-        let eligible =
-            node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake;
+        let eligible = eligible(task, node, round);
         if !eligible || task.status != TaskStatus::Active {
             return Ok(());
         }
@@ -279,7 +282,7 @@ impl NodeRunner {
         if slot < t.submission().end || slot >= t.audit().end {
             return Ok(());
         }
-        if node.stake_for_round(round).unwrap_or(0) < task.config_for_round(round).minimum_stake {
+        if !eligible(task, node, round) {
             return Ok(());
         }
         if !self.store.round(round).judged {
