@@ -57,14 +57,7 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
     let from_active = args.amount - from_pending;
     node.pending_stake -= from_pending;
     node.active_stake -= from_active;
-    task.pending_stake = task
-        .pending_stake
-        .checked_sub(from_pending)
-        .ok_or(GradualError::MathOverflow)?;
-    task.total_active_stake = task
-        .total_active_stake
-        .checked_sub(from_active)
-        .ok_or(GradualError::MathOverflow)?;
+    task.remove_bonded(from_active, from_pending)?;
     node.unbonding = node
         .unbonding
         .checked_add(args.amount)

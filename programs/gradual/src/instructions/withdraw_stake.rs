@@ -17,14 +17,7 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
 
     let amount = if task.status == TaskStatus::Closed {
         let bonded = node.bonded()?;
-        task.total_active_stake = task
-            .total_active_stake
-            .checked_sub(node.active_stake)
-            .ok_or(GradualError::MathOverflow)?;
-        task.pending_stake = task
-            .pending_stake
-            .checked_sub(node.pending_stake)
-            .ok_or(GradualError::MathOverflow)?;
+        task.remove_bonded(node.active_stake, node.pending_stake)?;
         node.active_stake = 0;
         node.pending_stake = 0;
         bonded

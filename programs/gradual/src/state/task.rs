@@ -269,15 +269,27 @@ impl Task {
         ]
     }
 
+    /// Takes stake that leaves a node's active and not-yet-active buckets out of the task's
+    /// totals (unstake, slash, withdrawal from a closed task).
+    pub fn remove_bonded(&mut self, from_active: u64, from_pending: u64) -> Result<()> {
+        self.total_active_stake = self
+            .total_active_stake
+            .checked_sub(from_active)
+            .ok_or(GradualError::MathOverflow)?;
+        self.pending_stake = self
+            .pending_stake
+            .checked_sub(from_pending)
+            .ok_or(GradualError::MathOverflow)?;
+        Ok(())
+    }
+
     /// Follows a node's slash in the task's stake totals.
     pub fn apply_slash(&mut self, split: &crate::state::SlashSplit) -> Result<()> {
-        let sub = |a: u64, b: u64| {
-            a.checked_sub(b)
-                .ok_or_else(|| error!(GradualError::MathOverflow))
-        };
-        self.total_active_stake = sub(self.total_active_stake, split.from_active)?;
-        self.pending_stake = sub(self.pending_stake, split.from_pending)?;
-        self.total_unbonding = sub(self.total_unbonding, split.from_unbonding)?;
+        self.remove_bonded(split.from_active, split.from_pending)?;
+        self.total_unbonding = self
+            .total_unbonding
+            .checked_sub(split.from_unbonding)
+            .ok_or(GradualError::MathOverflow)?;
         self.total_slashed = self
             .total_slashed
             .checked_add(split.total)
