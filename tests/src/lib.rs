@@ -19,7 +19,7 @@ use solana_program_test::{ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
-use std::{collections::BTreeMap, sync::Once};
+use std::{collections::BTreeMap, ops::Range, sync::Once};
 
 pub use gradual_sdk::ix::TokenAccounts;
 
@@ -392,6 +392,15 @@ impl TestContext {
     pub async fn node(&mut self, i: usize) -> Node {
         let node = self.nodes[i].node;
         self.anchor(&node).await
+    }
+
+    /// The upload and list-audit windows of `round`'s distribution `attempt`.
+    pub async fn attempt_windows(&mut self, round: u64, attempt: u16) -> (Range<u64>, Range<u64>) {
+        let (header, ..) = self.round(round).await.expect("round opened");
+        header
+            .timeline()
+            .distribution(attempt)
+            .expect("attempt within max")
     }
 
     /// A round's header and its three bitmaps.

@@ -95,14 +95,7 @@ async fn compute_units_and_account_sizes() {
     );
 
     // Round 0 distribution among nodes 0..=3.
-    let (upload, list_audit) = t
-        .round(0)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (upload, list_audit) = t.attempt_windows(0, 0).await;
     t.warp_to(upload.start).await;
     t.warp_to(upload.start + 1).await;
     let (out, chosen) = t.select(0).await;
@@ -201,14 +194,7 @@ async fn compute_units_and_account_sizes() {
     // Round 3: nobody uploads; the attempt is skipped.
     t.warp_to_submission(3).await;
     t.submit(0, 3, b"p").await.ok();
-    let (upload, _) = t
-        .round(3)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (upload, _) = t.attempt_windows(3, 0).await;
     t.warp_to(upload.end).await;
     put(
         "skip_distribution",

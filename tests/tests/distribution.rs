@@ -28,40 +28,19 @@ async fn ready_to_distribute(n: usize, submitters: usize) -> TestContext {
 }
 
 async fn warp_to_attempt(t: &mut TestContext, round: u64, attempt: u16) {
-    let (upload, _) = t
-        .round(round)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(attempt)
-        .unwrap();
+    let (upload, _) = t.attempt_windows(round, attempt).await;
     // One slot in, so the attempt's first slot hash is in SlotHashes.
     t.warp_to(upload.start).await;
     t.warp_to(upload.start + 1).await;
 }
 
 async fn warp_past_list_audit(t: &mut TestContext, round: u64, attempt: u16) {
-    let (_, audit) = t
-        .round(round)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(attempt)
-        .unwrap();
+    let (_, audit) = t.attempt_windows(round, attempt).await;
     t.warp_to(audit.end).await;
 }
 
 async fn warp_past_upload(t: &mut TestContext, round: u64, attempt: u16) {
-    let (upload, _) = t
-        .round(round)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(attempt)
-        .unwrap();
+    let (upload, _) = t.attempt_windows(round, attempt).await;
     t.warp_to(upload.end).await;
 }
 
@@ -439,14 +418,7 @@ async fn an_upheld_list_audit_replaces_the_list() {
         GradualError::AuditWindowClosed,
         t.raise(honest[0], 0, AuditKind::Distribution, bad).await
     );
-    let (_, audit_window) = t
-        .round(0)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (_, audit_window) = t.attempt_windows(0, 0).await;
     t.warp_to(audit_window.start).await;
     t.raise(honest[0], 0, AuditKind::Distribution, bad)
         .await
@@ -676,14 +648,7 @@ async fn selection_falls_back_when_the_slot_hash_is_gone() {
         t.submit(i, 0, b"p").await.ok();
     }
     // Jump into the window without a bank at its first slot: SlotHashes has no entry for it.
-    let (upload, _) = t
-        .round(0)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (upload, _) = t.attempt_windows(0, 0).await;
     t.warp_to(upload.start + 5).await;
     let (out, chosen) = t.select(0).await;
     let ev = out.ok().events_of::<DistributorSelected>();

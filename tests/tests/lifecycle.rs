@@ -54,15 +54,7 @@ impl Line {
         entries: Option<Vec<DistributionEntry>>,
         valid: &[usize],
     ) -> usize {
-        let (upload, _) = self
-            .t
-            .round(round)
-            .await
-            .unwrap()
-            .0
-            .timeline()
-            .distribution(attempt)
-            .unwrap();
+        let (upload, _) = self.t.attempt_windows(round, attempt).await;
         self.at(upload.start).await;
         self.at(upload.start + 1).await;
         let (out, chosen) = self.t.select(round).await;
@@ -75,15 +67,7 @@ impl Line {
     }
 
     async fn finalize_and_claim(&mut self, round: u64, attempt: u16, valid: &[usize]) {
-        let (_, audit) = self
-            .t
-            .round(round)
-            .await
-            .unwrap()
-            .0
-            .timeline()
-            .distribution(attempt)
-            .unwrap();
+        let (_, audit) = self.t.attempt_windows(round, attempt).await;
         self.at(audit.end).await;
         self.t
             .send(
@@ -140,15 +124,7 @@ async fn five_nodes_three_overlapping_rounds() {
     // Round 3 works, round 2 submits, round 1 distributes: the first list is skewed.
     line.at(start + 300).await;
     line.submit_all(2).await;
-    let (upload, _) = line
-        .t
-        .round(1)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (upload, _) = line.t.attempt_windows(1, 0).await;
     line.at(upload.start).await;
     line.at(upload.start + 1).await;
     let (_, chosen) = line.t.select(1).await;
@@ -163,15 +139,7 @@ async fn five_nodes_three_overlapping_rounds() {
     }
     line.t.upload_list(bad, 1, 0, &skewed).await;
     line.step().await;
-    let (_, list_audit) = line
-        .t
-        .round(1)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (_, list_audit) = line.t.attempt_windows(1, 0).await;
     line.at(list_audit.start).await;
     let honest: Vec<usize> = (0..5).filter(|&i| i != bad).collect();
     line.t

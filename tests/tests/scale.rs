@@ -173,14 +173,7 @@ async fn ten_thousand_nodes_one_round() {
         .set_account(&round_key, &program_account(data, lamports));
 
     let mut report: BTreeMap<String, u64> = BTreeMap::new();
-    let (upload, list_audit) = t
-        .round(0)
-        .await
-        .unwrap()
-        .0
-        .timeline()
-        .distribution(0)
-        .unwrap();
+    let (upload, list_audit) = t.attempt_windows(0, 0).await;
     t.warp_to(upload.start).await;
     t.warp_to(upload.start + 1).await;
     let out = t
