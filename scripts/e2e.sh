@@ -14,7 +14,7 @@ log() { printf '[e2e] %s\n' "$*" >&2; }
 
 VALIDATOR="$(command -v solana-test-validator || true)"
 if [[ -z "$VALIDATOR" ]]; then
-  for gz in "$REPO_ROOT/../shared/tools/solana-test-validator-4.2.2-x86_64-linux.gz" /work/shared/tools/solana-test-validator-4.2.2-x86_64-linux.gz; do
+  for gz in "$REPO_ROOT/../shared/tools/solana-test-validator-4.2.2-x86_64-linux.gz"; do
     if [[ -f "$gz" ]]; then
       mkdir -p "$GRADUAL_CACHE/bin"
       VALIDATOR="$GRADUAL_CACHE/bin/solana-test-validator"

@@ -80,6 +80,10 @@ pub struct TaskFile {
     /// Node-index space (default 4,096).
     #[serde(default = "default_max_nodes")]
     pub max_nodes: u32,
+    /// Accept mints with a freeze authority (e.g. USDC): their holder could freeze the vaults.
+    /// Recorded in the task and shown by `gradual task show` (default false: refused).
+    #[serde(default)]
+    pub trust_freeze_authority: bool,
     /// Round rules.
     pub rounds: RoundsFile,
 }

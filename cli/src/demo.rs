@@ -88,6 +88,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 start_slot: slot + 20,
                 max_nodes: 64,
                 config: config(),
+                trust_flags: 0,
             },
         )
         .await
@@ -104,7 +105,14 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     for i in 0..opts.nodes {
         let (operator, stake_account, reward_account) = w.operator(&cluster, i).await?;
         client
-            .join(&operator, &task, stake_account, reward_account, 50_000)
+            .join(
+                &operator,
+                operator.pubkey(),
+                &task,
+                stake_account,
+                reward_account,
+                50_000,
+            )
             .await
             .context("join_task")?;
         let cheater = i == opts.nodes - 1;
@@ -130,7 +138,9 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 logic,
                 NodeConfig {
                     task,
+                    authority: operator.pubkey(),
                     operator,
+                    fee_payer: None,
                     stake_account,
                     store_path,
                 },

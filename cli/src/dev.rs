@@ -47,6 +47,7 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
                 start_slot: slot + 30,
                 max_nodes: 64,
                 config,
+                trust_flags: 0,
             },
         )
         .await?;
@@ -63,7 +64,14 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
     for i in 0..nodes {
         let (operator, stake_account, reward_account) = w.operator(&cluster, i).await?;
         client
-            .join(&operator, &task, stake_account, reward_account, 50_000)
+            .join(
+                &operator,
+                operator.pubkey(),
+                &task,
+                stake_account,
+                reward_account,
+                50_000,
+            )
             .await?;
         let path = out.join(format!("node-{i}.json"));
         std::fs::write(&path, serde_json::to_string(&operator.to_bytes().to_vec())?)?;
@@ -140,6 +148,7 @@ pub async fn migrate(url: &str, authority: &solana_keypair::Keypair, file: &Path
                     start_slot: slot + spec.start_in_slots,
                     max_nodes: spec.max_nodes,
                     config,
+                    trust_flags: 0,
                 },
             )
             .await?;

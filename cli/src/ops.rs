@@ -146,7 +146,8 @@ pub enum TaskCommand {
 
 #[derive(Subcommand)]
 pub enum NodeCommand {
-    /// Join a task with a stake (UI units).
+    /// Join a task with a stake (UI units). The signing keypair becomes the node's authority
+    /// (cold key: stake, unstake, withdraw, reward account, operator key).
     Join {
         task: String,
         #[arg(long)]
@@ -155,6 +156,10 @@ pub enum NodeCommand {
         stake_account: String,
         #[arg(long)]
         reward_account: String,
+        /// The node's operator (hot key) that `gradual node run` signs with (default: the
+        /// signing keypair itself).
+        #[arg(long)]
+        operator: Option<String>,
     },
     /// Add stake (UI units).
     Stake {
@@ -171,6 +176,12 @@ pub enum NodeCommand {
         #[arg(long)]
         to: String,
     },
+    /// Make OPERATOR the node's hot key (signed by the node's authority).
+    SetOperator { task: String, operator: String },
+    /// Pay the node's rewards into ACCOUNT from now on (signed by the node's authority).
+    SetRewardAccount { task: String, account: String },
+    /// Close a fully exited node: rent back to the authority, its index freed.
+    Close { task: String },
     /// This keypair's node on a task.
     Status { task: String },
     /// Claim this node's unclaimed rewards of accepted lists (recent rounds, or --round).
@@ -191,6 +202,13 @@ pub enum NodeCommand {
         /// Stake-mint account that receives auditor rewards.
         #[arg(long)]
         stake_account: String,
+        /// The node's authority public key (cold key, stays offline; default: the signing
+        /// keypair, which is the node's operator).
+        #[arg(long)]
+        authority: Option<String>,
+        /// Keypair file that pays transaction fees (default: the operator).
+        #[arg(long)]
+        fee_payer: Option<PathBuf>,
         /// Local store (default: ./gradual-node-<task>.json).
         #[arg(long)]
         store: Option<PathBuf>,
@@ -223,6 +241,11 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
                 start_slot: slot + file.start_in_slots,
                 max_nodes: file.max_nodes,
                 config: cfg,
+                trust_flags: if file.trust_freeze_authority {
+                    gradual::constants::TRUST_FREEZE_AUTHORITY
+                } else {
+                    0
+                },
             };
             let task = client.create_task(&signer, reward, stake, args).await?;
             g.print(
@@ -248,9 +271,14 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
             let s = client.status(&key(&task)?).await?;
             let t = &s.task;
             let human = format!(
-                "task {task}\n  status {:?}, authority {}\n  round {:?} working, {:?} submitting, {:?} distributing (slot {})\n  bounty vault {} (reserved {}), stake vault {}\n  config: {} slots/round, bounty {} per round, minimum stake {}\n  nodes: {}",
+                "task {task}\n  status {:?}, authority {}{}\n  round {:?} working, {:?} submitting, {:?} distributing (slot {})\n  bounty vault {} (reserved {}), stake vault {}\n  config: {} slots/round, bounty {} per round, minimum stake {}\n  nodes: {}",
                 t.status,
                 t.authority,
+                if t.trust_flags & gradual::constants::TRUST_FREEZE_AUTHORITY != 0 {
+                    "\n  TRUST: a mint has a freeze authority that can freeze the vaults"
+                } else {
+                    ""
+                },
                 s.line.working,
                 s.line.submitting,
                 s.line.distributing,
@@ -266,7 +294,7 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
             let nodes: Vec<_> = s.nodes.iter().map(|(k, n)| json!({ "node": k.to_string(), "index": n.index, "active_stake": n.active_stake, "slashed": n.slashed_total })).collect();
             g.print(
                 human,
-                json!({ "task": task, "status": format!("{:?}", t.status), "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
+                json!({ "task": task, "status": format!("{:?}", t.status), "trust_flags": t.trust_flags, "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
             );
         }
         TaskCommand::Update {
@@ -322,6 +350,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             stake,
             stake_account,
             reward_account,
+            operator,
         } => {
             let (client, signer) = g.client().await?;
             let task = key(&task)?;
@@ -330,6 +359,10 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             let out = client
                 .join(
                     &signer,
+                    match &operator {
+                        Some(o) => key(o)?,
+                        None => signer.pubkey(),
+                    },
                     &task,
                     key(&stake_account)?,
                     key(&reward_account)?,
@@ -380,6 +413,34 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             let out = client.withdraw(&signer, &key(&task)?, key(&to)?).await?;
             g.print(
                 format!("withdrawn ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::SetOperator { task, operator } => {
+            let (client, signer) = g.client().await?;
+            let out = client
+                .set_operator(&signer, &key(&task)?, key(&operator)?)
+                .await?;
+            g.print(
+                format!("operator set to {operator} ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::SetRewardAccount { task, account } => {
+            let (client, signer) = g.client().await?;
+            let out = client
+                .set_reward_account(&signer, &key(&task)?, key(&account)?)
+                .await?;
+            g.print(
+                format!("reward account set to {account} ({})", out.signature),
+                json!({ "signature": out.signature }),
+            );
+        }
+        NodeCommand::Close { task } => {
+            let (client, signer) = g.client().await?;
+            let out = client.close_node(&signer, &key(&task)?).await?;
+            g.print(
+                format!("node closed ({})", out.signature),
                 json!({ "signature": out.signature }),
             );
         }
@@ -477,6 +538,8 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             logic,
             iterations,
             stake_account,
+            authority,
+            fee_payer,
             store,
             exit_after_round,
         } => {
@@ -488,15 +551,27 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             };
             let (client, signer) = g.client().await?;
             let task = key(&task)?;
-            let node = pda::node(&task, &signer.pubkey()).0;
-            accounts::fetch_node(client.chain().as_ref(), &node)
+            let authority = match &authority {
+                Some(a) => key(a)?,
+                None => signer.pubkey(),
+            };
+            let node = pda::node(&task, &authority).0;
+            let state = accounts::fetch_node(client.chain().as_ref(), &node)
                 .await
                 .with_context(|| {
-                    format!(
-                        "{} has not joined task {task}: run `gradual node join` first",
-                        signer.pubkey()
-                    )
+                    format!("{authority} has not joined task {task}: run `gradual node join` first")
                 })?;
+            if state.operator != signer.pubkey() {
+                bail!(
+                    "node {node}'s operator is {}, not this keypair ({}): run with the operator key",
+                    state.operator,
+                    signer.pubkey()
+                );
+            }
+            let fee_payer = fee_payer
+                .as_deref()
+                .map(crate::config::read_keypair)
+                .transpose()?;
             let store_path =
                 store.unwrap_or_else(|| PathBuf::from(format!("gradual-node-{task}.json")));
             let mut runner = NodeRunner::new(
@@ -505,6 +580,8 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 NodeConfig {
                     task,
                     operator: signer,
+                    authority,
+                    fee_payer,
                     stake_account: key(&stake_account)?,
                     store_path,
                 },

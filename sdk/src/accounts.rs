@@ -333,6 +333,7 @@ mod tests {
         Node {
             task: Pubkey::new_unique(),
             operator: Pubkey::new_unique(),
+            authority: Pubkey::new_unique(),
             reward_account: Pubkey::new_unique(),
             index: 0,
             active_stake: 0,
@@ -344,6 +345,10 @@ mod tests {
             last_submitted_round: 0,
             joined_slot: 0,
             bump: 0,
+            recent_stake: 0,
+            recent_activation_round: 0,
+            history_from_round: 0,
+            open_audits: 0,
         }
         .try_serialize(&mut data)
         .unwrap();

@@ -174,10 +174,14 @@ impl TaskClient {
             .await
     }
 
-    /// Joins with `amount` stake from `stake_account`; rewards go to `reward_account`.
+    /// `authority` (the node's cold key) joins with `amount` stake from `stake_account`;
+    /// `operator` is the node's hot key (the runner's key; may be the authority's own);
+    /// rewards go to `reward_account`.
+    #[allow(clippy::too_many_arguments)]
     pub async fn join(
         &self,
-        operator: &Keypair,
+        authority: &Keypair,
+        operator: Pubkey,
         task: &Pubkey,
         stake_account: Pubkey,
         reward_account: Pubkey,
@@ -186,8 +190,15 @@ impl TaskClient {
         let t = accounts::fetch_task(self.chain.as_ref(), task).await?;
         let accts = self.stake_accounts(&t, stake_account).await?;
         self.send(
-            ix::join_task(operator.pubkey(), *task, accts, reward_account, amount),
-            operator,
+            ix::join_task(
+                authority.pubkey(),
+                operator,
+                *task,
+                accts,
+                reward_account,
+                amount,
+            ),
+            authority,
         )
         .await
     }
@@ -237,6 +248,44 @@ impl TaskClient {
             operator,
         )
         .await
+    }
+
+    /// The node's authority makes `operator` its hot key.
+    pub async fn set_operator(
+        &self,
+        authority: &Keypair,
+        task: &Pubkey,
+        operator: Pubkey,
+    ) -> Result<TxOutcome, SdkError> {
+        self.send(
+            ix::set_operator(authority.pubkey(), *task, operator),
+            authority,
+        )
+        .await
+    }
+
+    /// The node's authority registers a new reward account.
+    pub async fn set_reward_account(
+        &self,
+        authority: &Keypair,
+        task: &Pubkey,
+        reward_account: Pubkey,
+    ) -> Result<TxOutcome, SdkError> {
+        self.send(
+            ix::set_reward_account(authority.pubkey(), *task, reward_account),
+            authority,
+        )
+        .await
+    }
+
+    /// The node's authority closes a fully exited node (rent back, index freed).
+    pub async fn close_node(
+        &self,
+        authority: &Keypair,
+        task: &Pubkey,
+    ) -> Result<TxOutcome, SdkError> {
+        self.send(ix::close_node(authority.pubkey(), *task), authority)
+            .await
     }
 
     /// The task, its vaults, nodes and the rounds in flight.

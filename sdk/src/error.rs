@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 74] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 83] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -158,6 +158,15 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 74] = [
     GradualError::WrongRewardAccount,
     GradualError::AccountStillNeeded,
     GradualError::RoundsNotSettled,
+    GradualError::DestinationIsTaskVault,
+    GradualError::MintHasFreezeAuthority,
+    GradualError::OpenAuditAgainstNode,
+    GradualError::SlotHashNotYetAvailable,
+    GradualError::RewardAccountUnusable,
+    GradualError::ClaimWindowClosed,
+    GradualError::NodeStillNeeded,
+    GradualError::TaskStillNeeded,
+    GradualError::InvalidTrustFlags,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

@@ -98,8 +98,11 @@ pub fn resume_task(authority: Pubkey, task: Pubkey) -> Instruction {
     build(acc::SetTaskStatus { authority, task }, data::ResumeTask {})
 }
 
-/// `join_task`: stakes `stake` from `stake.account`; rewards will go to `reward_account`.
+/// `join_task`: `authority` (the node's cold key, signer) stakes `amount` from
+/// `stake.account`; `operator` is the node's hot key (may be `authority`); rewards will go to
+/// `reward_account`. The node's address is `pda::node(task, authority)`.
 pub fn join_task(
+    authority: Pubkey,
     operator: Pubkey,
     task: Pubkey,
     stake: TokenAccounts,
@@ -108,51 +111,60 @@ pub fn join_task(
 ) -> Instruction {
     build(
         acc::JoinTask {
-            operator,
+            authority,
             task,
-            node: pda::node(&task, &operator).0,
+            node: pda::node(&task, &authority).0,
             stake_mint: stake.mint,
-            operator_stake_account: stake.account,
+            authority_stake_account: stake.account,
             stake_vault: pda::stake_vault(&task).0,
             reward_account,
             token_program: stake.token_program,
             system_program: system_program::ID,
+            index_pool: Some(pda::index_pool(&task).0),
         },
         data::JoinTask {
-            args: args::JoinTaskArgs { stake: amount },
+            args: args::JoinTaskArgs {
+                stake: amount,
+                operator,
+            },
         },
     )
 }
 
-fn move_stake(operator: Pubkey, task: Pubkey, stake: TokenAccounts) -> acc::MoveStake {
+fn move_stake(authority: Pubkey, task: Pubkey, stake: TokenAccounts) -> acc::MoveStake {
     acc::MoveStake {
-        operator,
+        authority,
         task,
-        node: pda::node(&task, &operator).0,
+        node: pda::node(&task, &authority).0,
         stake_mint: stake.mint,
-        operator_stake_account: stake.account,
+        authority_stake_account: stake.account,
         stake_vault: pda::stake_vault(&task).0,
         token_program: stake.token_program,
     }
 }
 
-/// `add_stake`: stakes `amount` more from `stake.account`.
-pub fn add_stake(operator: Pubkey, task: Pubkey, stake: TokenAccounts, amount: u64) -> Instruction {
+/// `add_stake` by the node's authority: stakes `amount` more from `stake.account`.
+pub fn add_stake(
+    authority: Pubkey,
+    task: Pubkey,
+    stake: TokenAccounts,
+    amount: u64,
+) -> Instruction {
     build(
-        move_stake(operator, task, stake),
+        move_stake(authority, task, stake),
         data::AddStake {
             args: args::AddStakeArgs { amount },
         },
     )
 }
 
-/// `request_unstake`.
-pub fn request_unstake(operator: Pubkey, task: Pubkey, amount: u64) -> Instruction {
+/// `request_unstake` by the node's authority.
+pub fn request_unstake(authority: Pubkey, task: Pubkey, amount: u64) -> Instruction {
     build(
         acc::RequestUnstake {
-            operator,
+            authority,
             task,
-            node: pda::node(&task, &operator).0,
+            node: pda::node(&task, &authority).0,
         },
         data::RequestUnstake {
             args: args::RequestUnstakeArgs { amount },
@@ -160,15 +172,74 @@ pub fn request_unstake(operator: Pubkey, task: Pubkey, amount: u64) -> Instructi
     )
 }
 
-/// `withdraw_stake`: pays released stake into `stake.account`.
-pub fn withdraw_stake(operator: Pubkey, task: Pubkey, stake: TokenAccounts) -> Instruction {
-    build(move_stake(operator, task, stake), data::WithdrawStake {})
+/// `withdraw_stake` by the node's authority: pays released stake into `stake.account`.
+pub fn withdraw_stake(authority: Pubkey, task: Pubkey, stake: TokenAccounts) -> Instruction {
+    build(move_stake(authority, task, stake), data::WithdrawStake {})
 }
 
-/// `submit`: the operator's node submits `proof` for `round`.
-pub fn submit(operator: Pubkey, task: Pubkey, round: u64, proof: Vec<u8>) -> Instruction {
-    let node = pda::node(&task, &operator).0;
-    let (submission, submission_bump) = pda::submission(&task, round, &node);
+/// `set_operator`: the node's authority makes `operator` the node's hot key.
+pub fn set_operator(authority: Pubkey, task: Pubkey, operator: Pubkey) -> Instruction {
+    build(
+        acc::SetOperator {
+            authority,
+            task,
+            node: pda::node(&task, &authority).0,
+        },
+        data::SetOperator {
+            args: args::SetOperatorArgs { operator },
+        },
+    )
+}
+
+/// `close_node`: a fully exited node's authority closes it and frees its index.
+pub fn close_node(authority: Pubkey, task: Pubkey) -> Instruction {
+    build(
+        acc::CloseNode {
+            authority,
+            task,
+            node: pda::node(&task, &authority).0,
+            index_pool: pda::index_pool(&task).0,
+            system_program: system_program::ID,
+        },
+        data::CloseNode {},
+    )
+}
+
+/// `close_task_accounts`: the authority closes a closed, empty task's vaults and account;
+/// stray tokens go to `reward.account` / `stake.account`.
+pub fn close_task_accounts(
+    authority: Pubkey,
+    task: Pubkey,
+    reward: TokenAccounts,
+    stake: TokenAccounts,
+) -> Instruction {
+    build(
+        acc::CloseTaskAccounts {
+            authority,
+            task,
+            bounty_vault: pda::bounty_vault(&task).0,
+            stake_vault: pda::stake_vault(&task).0,
+            slash_vault: (reward.mint != stake.mint).then(|| pda::slash_vault(&task).0),
+            reward_mint: reward.mint,
+            stake_mint: stake.mint,
+            reward_destination: reward.account,
+            stake_destination: stake.account,
+            reward_token_program: reward.token_program,
+            stake_token_program: stake.token_program,
+        },
+        data::CloseTaskAccounts {},
+    )
+}
+
+/// `submit`: `node` (signed by its operator, the hot key) submits `proof` for `round`.
+pub fn submit(
+    operator: Pubkey,
+    node: Pubkey,
+    task: Pubkey,
+    round: u64,
+    proof: Vec<u8>,
+) -> Instruction {
+    let submission = pda::submission(&task, round, &node).0;
     build(
         acc::Submit {
             operator,
@@ -179,11 +250,7 @@ pub fn submit(operator: Pubkey, task: Pubkey, round: u64, proof: Vec<u8>) -> Ins
             system_program: system_program::ID,
         },
         data::Submit {
-            args: args::SubmitArgs {
-                round,
-                proof,
-                submission_bump,
-            },
+            args: args::SubmitArgs { round, proof },
         },
     )
 }
@@ -206,11 +273,12 @@ pub fn with_account(mut ix: Instruction, index: usize, meta: AccountMeta) -> Ins
     ix
 }
 
-/// `raise_audit`: `raiser_operator`'s node accuses `target` (a node account) for `round`.
-/// For a distribution audit, `list` is the current attempt's list.
+/// `raise_audit`: node `raiser` (signed by its operator) accuses `target` (a node account) for
+/// `round`. For a distribution audit, `list` is the current attempt's list.
 #[allow(clippy::too_many_arguments)]
 pub fn raise_audit(
     raiser_operator: Pubkey,
+    raiser: Pubkey,
     task: Pubkey,
     round: u64,
     kind: gradual::state::AuditKind,
@@ -218,12 +286,12 @@ pub fn raise_audit(
     raiser_payout: Pubkey,
     list: Option<Pubkey>,
 ) -> Instruction {
-    let (audit, audit_bump) = pda::audit(&task, round, kind, &target);
+    let audit = pda::audit(&task, round, kind, &target).0;
     build(
         acc::RaiseAudit {
             operator: raiser_operator,
             task,
-            raiser: pda::node(&task, &raiser_operator).0,
+            raiser,
             target,
             round: pda::round(&task, round).0,
             audit,
@@ -232,25 +300,21 @@ pub fn raise_audit(
             system_program: system_program::ID,
         },
         data::RaiseAudit {
-            args: args::RaiseAuditArgs {
-                round,
-                kind,
-                audit_bump,
-            },
+            args: args::RaiseAuditArgs { round, kind },
         },
     )
 }
 
-/// `vote`: `voter_operator`'s node votes on `audit` (of `round`).
+/// `vote`: node `voter` (signed by its operator) votes on `audit` (of `round`).
 pub fn vote(
     voter_operator: Pubkey,
+    voter: Pubkey,
     task: Pubkey,
     round: u64,
     audit: Pubkey,
     approve: bool,
 ) -> Instruction {
-    let voter = pda::node(&task, &voter_operator).0;
-    let (vote, vote_bump) = pda::vote(&audit, &voter);
+    let vote = pda::vote(&audit, &voter).0;
     build(
         acc::CastVote {
             operator: voter_operator,
@@ -261,7 +325,7 @@ pub fn vote(
             system_program: system_program::ID,
         },
         data::Vote {
-            args: args::VoteArgs { approve, vote_bump },
+            args: args::VoteArgs { approve },
         },
     )
 }
@@ -322,20 +386,22 @@ pub fn select_distributor(task: Pubkey, round: u64) -> Instruction {
 }
 
 /// `begin_distribution` by the selected node's operator.
+#[allow(clippy::too_many_arguments)]
 pub fn begin_distribution(
     operator: Pubkey,
+    node: Pubkey,
     task: Pubkey,
     round: u64,
     attempt: u8,
     entry_count: u32,
     total: u64,
 ) -> Instruction {
-    let (list, list_bump) = pda::distribution(&task, round, attempt);
+    let list = pda::distribution(&task, round, attempt).0;
     build(
         acc::BeginDistribution {
             operator,
             task,
-            node: pda::node(&task, &operator).0,
+            node,
             round: pda::round(&task, round).0,
             list,
             bounty_vault: pda::bounty_vault(&task).0,
@@ -347,7 +413,6 @@ pub fn begin_distribution(
                 attempt,
                 entry_count,
                 total,
-                list_bump,
             },
         },
     )
@@ -440,6 +505,19 @@ pub fn claim_reward(
     )
 }
 
+/// `set_reward_account`: the node's authority has it paid into `reward_account` from now on.
+pub fn set_reward_account(authority: Pubkey, task: Pubkey, reward_account: Pubkey) -> Instruction {
+    build(
+        acc::SetRewardAccount {
+            authority,
+            task,
+            node: pda::node(&task, &authority).0,
+            reward_account,
+        },
+        data::SetRewardAccount {},
+    )
+}
+
 /// `close_vote` (permissionless; rent to `payer`).
 pub fn close_vote(payer: Pubkey, audit: Pubkey, voter: Pubkey) -> Instruction {
     build(
@@ -462,6 +540,7 @@ pub fn close_distribution(payer: Pubkey, task: Pubkey, round: u64, attempt: u8) 
     build(
         acc::CloseDistribution {
             payer,
+            task,
             round: pda::round(&task, round).0,
             list: pda::distribution(&task, round, attempt).0,
         },

@@ -20,9 +20,14 @@ pub fn stake_vault(task: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[seeds::STAKE_VAULT, task.as_ref()], &ID)
 }
 
-/// `["node", task, operator]`
-pub fn node(task: &Pubkey, operator: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::NODE, task.as_ref(), operator.as_ref()], &ID)
+/// `["node", task, authority]`: keyed by the node's cold key, so its hot key can change.
+pub fn node(task: &Pubkey, authority: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::NODE, task.as_ref(), authority.as_ref()], &ID)
+}
+
+/// `["indexes", task]`: node indexes freed by `close_node`.
+pub fn index_pool(task: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::INDEX_POOL, task.as_ref()], &ID)
 }
 
 /// `["round", task, round LE]`

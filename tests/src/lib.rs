@@ -94,6 +94,15 @@ pub fn error_code(e: GradualError) -> u32 {
     anchor_lang::error::ERROR_CODE_OFFSET + e as u32
 }
 
+/// Whether the transaction failed with exactly `expected`.
+pub fn is_program_error(outcome: &Outcome, expected: GradualError) -> bool {
+    matches!(
+        &outcome.result,
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code)))
+            if *code == error_code(expected)
+    )
+}
+
 /// Asserts the transaction failed in one of its instructions with exactly `expected`.
 pub fn assert_program_error(outcome: &Outcome, expected: GradualError) {
     match &outcome.result {
@@ -242,6 +251,7 @@ impl TestContext {
             start_slot,
             max_nodes: setup.max_nodes,
             config: setup.config,
+            trust_flags: 0,
         };
         let auth = t.authority.insecure_clone();
         t.send(&[t.create_task_ix(args)], &[&auth]).await.ok();
@@ -549,6 +559,7 @@ impl TestContext {
     pub async fn join(&mut self, node: &TestNode, stake: u64) -> Outcome {
         let ix = ix::join_task(
             node.operator.pubkey(),
+            node.operator.pubkey(),
             self.task,
             self.stake_accounts(node.stake_account),
             node.reward_account,
@@ -560,7 +571,13 @@ impl TestContext {
     /// `submit` by node `i`.
     pub async fn submit(&mut self, i: usize, round: u64, proof: &[u8]) -> Outcome {
         let op = self.nodes[i].operator.insecure_clone();
-        let ix = ix::submit(op.pubkey(), self.task, round, proof.to_vec());
+        let ix = ix::submit(
+            op.pubkey(),
+            pda::node(&self.task, &op.pubkey()).0,
+            self.task,
+            round,
+            proof.to_vec(),
+        );
         self.send(&[ix], &[&op]).await
     }
 
@@ -575,6 +592,7 @@ impl TestContext {
         };
         let ix = ix::raise_audit(
             op.pubkey(),
+            pda::node(&self.task, &op.pubkey()).0,
             self.task,
             round,
             kind,
@@ -601,7 +619,14 @@ impl TestContext {
     ) -> Outcome {
         let op = self.nodes[i].operator.insecure_clone();
         let audit = self.audit_address(round, kind, target);
-        let ix = ix::vote(op.pubkey(), self.task, round, audit, approve);
+        let ix = ix::vote(
+            op.pubkey(),
+            pda::node(&self.task, &op.pubkey()).0,
+            self.task,
+            round,
+            audit,
+            approve,
+        );
         self.send(&[ix], &[&op]).await
     }
 
@@ -634,10 +659,22 @@ impl TestContext {
     }
 
     /// Cranks `select_distributor` and returns the selected node's position in `nodes`.
+    /// SlotHashes has no entry of the attempt's own slots in the bank the test warped to, so
+    /// on `SlotHashNotYetAvailable` this moves one slot on and retries, as a crank would.
     pub async fn select(&mut self, round: u64) -> (Outcome, Option<usize>) {
-        let out = self
+        let mut out = self
             .send(&[ix::select_distributor(self.task, round)], &[])
             .await;
+        for _ in 0..3 {
+            if !is_program_error(&out, GradualError::SlotHashNotYetAvailable) {
+                break;
+            }
+            let next = self.slot().await + 1;
+            self.warp_to(next).await;
+            out = self
+                .send(&[ix::select_distributor(self.task, round)], &[])
+                .await;
+        }
         let (header, ..) = self.round(round).await.expect("round");
         let chosen = self.position_of_index(header.selected_node).await;
         (out, chosen)
@@ -667,6 +704,7 @@ impl TestContext {
         let mut outs = vec![];
         let begin = ix::begin_distribution(
             op.pubkey(),
+            pda::node(&self.task, &op.pubkey()).0,
             self.task,
             round,
             attempt,

@@ -122,12 +122,28 @@ async fn rejected_audits_move_nothing() {
     let end = audit_end(&mut t).await;
     t.warp_to(end).await;
     for target in [1, 2] {
-        let keys = t.touched();
+        // Only the target's open-audit counter changes (no stake, no tokens).
+        let target_node = t.nodes[target].node;
+        let keys: Vec<_> = t
+            .touched()
+            .into_iter()
+            .filter(|k| *k != target_node)
+            .collect();
         let before = t.snapshot(&keys).await;
+        let node_before = t.node(target).await;
         let out = t.resolve(0, SUB, target).await.ok();
         assert!(!out.events_of::<AuditResolved>()[0].upheld);
         assert!(out.events_of::<StakeSlashed>().is_empty());
         before.assert_same(&t.snapshot(&keys).await);
+        let node_after = t.node(target).await;
+        assert_eq!(
+            (
+                node_after.active_stake,
+                node_after.slashed_total,
+                node_after.open_audits
+            ),
+            (node_before.active_stake, node_before.slashed_total, 0)
+        );
         let audit: Audit = t.anchor(&t.audit_address(0, SUB, target)).await;
         assert_eq!(audit.status, AuditStatus::Rejected);
     }
@@ -206,7 +222,14 @@ async fn audit_and_vote_rules() {
     // Vote PDA of another voter.
     let op = t.nodes[4].operator.insecure_clone();
     let audit = t.audit_address(0, SUB, 1);
-    let ix = ix::vote(op.pubkey(), t.task, 0, audit, true);
+    let ix = ix::vote(
+        op.pubkey(),
+        pda::node(&t.task, &op.pubkey()).0,
+        t.task,
+        0,
+        audit,
+        true,
+    );
     let ix = ix::with_account(
         ix,
         4,
@@ -309,8 +332,12 @@ async fn slashing_an_unbonding_node_takes_active_stake_then_unbonding() {
         (200_000, 15_000)
     );
     t.assert_invariants().await;
-    // What is left still unbonds and can be withdrawn when released.
-    t.warp_to_round(3).await;
+    // What is left still unbonds and can be withdrawn when released: not before round 0's
+    // whole timeline is over, whatever unbond_rounds says.
+    let release = t.node(4).await.unbonding_release_round;
+    let end0 = t.task().await.schedule().timeline(0).unwrap().end();
+    assert!(t.task().await.schedule().round_start(release).unwrap() >= end0);
+    t.warp_to_round(release).await;
     let acct = t.stake_accounts(t.nodes[4].stake_account);
     let before = t.token_balance(&t.nodes[4].stake_account).await;
     t.send(&[ix::withdraw_stake(n4.pubkey(), t.task, acct)], &[&n4])

@@ -36,6 +36,7 @@ async fn compute_units_and_account_sizes() {
         start_slot: slot + 10,
         max_nodes: 4_096,
         config: default_config(),
+        trust_flags: 0,
     });
     put("create_task", t.send(&[create], &[&auth]).await);
     let fund = ix::fund_task(
@@ -114,6 +115,7 @@ async fn compute_units_and_account_sizes() {
             &op,
             &[ix::begin_distribution(
                 op.pubkey(),
+                pda::node(&t.task, &op.pubkey()).0,
                 t.task,
                 0,
                 0,
@@ -223,7 +225,7 @@ async fn compute_units_and_account_sizes() {
     t.send(&[ix::pause_task(auth.pubkey(), t.task)], &[&auth])
         .await
         .ok();
-    let end = t.task().await.schedule().timeline(5).unwrap().end();
+    let end = t.task().await.close_after_slot;
     t.warp_to(end).await;
     put(
         "close_task",

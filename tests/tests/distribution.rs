@@ -125,7 +125,15 @@ async fn lists_are_checked_as_they_arrive() {
 
     // Only the selected node may begin, with a count of 1..=candidates and a total in budget.
     let begin = |who: &solana_keypair::Keypair, count, total| {
-        ix::begin_distribution(who.pubkey(), task, 0, 0, count, total)
+        ix::begin_distribution(
+            who.pubkey(),
+            pda::node(&task, &who.pubkey()).0,
+            task,
+            0,
+            0,
+            count,
+            total,
+        )
     };
     assert_rejected!(
         t,
@@ -147,7 +155,15 @@ async fn lists_are_checked_as_they_arrive() {
         GradualError::OverBudget,
         t.send(&[begin(&op, 4, 1_000_001)], &[&op]).await
     );
-    let wrong_attempt = ix::begin_distribution(op.pubkey(), task, 0, 1, 4, 1_000);
+    let wrong_attempt = ix::begin_distribution(
+        op.pubkey(),
+        pda::node(&task, &op.pubkey()).0,
+        task,
+        0,
+        1,
+        4,
+        1_000,
+    );
     assert_rejected!(
         t,
         GradualError::WrongAttempt,
@@ -296,7 +312,15 @@ async fn slashed_nodes_are_not_candidates() {
     assert_ne!(d, 3);
     let op = t.nodes[d].operator.insecure_clone();
     t.send(
-        &[ix::begin_distribution(op.pubkey(), t.task, 0, 0, 3, 900)],
+        &[ix::begin_distribution(
+            op.pubkey(),
+            pda::node(&t.task, &op.pubkey()).0,
+            t.task,
+            0,
+            0,
+            3,
+            900,
+        )],
         &[&op],
     )
     .await
@@ -578,8 +602,8 @@ async fn close_task_returns_the_unreserved_bounty_and_frees_stake() {
     t.send(&[ix::pause_task(auth.pubkey(), t.task)], &[&auth])
         .await
         .ok();
-    // Paused in round 2 (attempt 0 of round 0): round 1 could still have opened, so wait for
-    // its whole timeline.
+    // Paused in round 2 (attempt 0 of round 0): round 2's work began before the pause, so it
+    // may still be submitted; close waits for its whole timeline.
     assert_rejected!(
         t,
         GradualError::RoundsNotSettled,
@@ -596,7 +620,8 @@ async fn close_task_returns_the_unreserved_bounty_and_frees_stake() {
         .ok();
     t.claim(0, 0, 0, 0).await.ok();
 
-    let end = t.task().await.schedule().timeline(1).unwrap().end();
+    let end = t.task().await.schedule().timeline(2).unwrap().end();
+    assert_eq!(t.task().await.close_after_slot, end);
     t.warp_to(end).await;
     let before = t.token_balance(&t.authority_reward_account).await;
     t.send(&[close], &[&auth]).await.ok();
@@ -636,8 +661,12 @@ async fn close_task_returns_the_unreserved_bounty_and_frees_stake() {
     assert_rejected!(t, GradualError::TaskNotActive, t.join(&late, 50_000).await);
 }
 
+/// Hole 8 (predictable distributor): the seed must come from a slot hash produced after the
+/// attempt began. At the attempt's first slot SlotHashes holds only earlier slots, so the
+/// program refuses instead of falling back to a seed known since the task was created; from
+/// the next slot on it uses the first entry at or after the start, the same for every caller.
 #[tokio::test]
-async fn selection_falls_back_when_the_slot_hash_is_gone() {
+async fn selection_waits_for_a_slot_hash_after_the_attempt_start() {
     let mut t = TestContext::with(Setup {
         nodes: 3,
         ..Setup::default()
@@ -647,14 +676,32 @@ async fn selection_falls_back_when_the_slot_hash_is_gone() {
     for i in 0..3 {
         t.submit(i, 0, b"p").await.ok();
     }
-    // Jump into the window without a bank at its first slot: SlotHashes has no entry for it.
     let (upload, _) = t.attempt_windows(0, 0).await;
-    t.warp_to(upload.start + 5).await;
-    let (out, chosen) = t.select(0).await;
-    let ev = out.ok().events_of::<DistributorSelected>();
-    assert!(!ev[0].from_slot_hash);
-    // The fallback seed is sha256(task, round, attempt): the pick is reproducible off-chain.
-    let seed = gradual::instructions::selection_seed(None, &t.task, 0, 0);
+    // The attempt's first slot: the bank's SlotHashes holds only slots before the start.
+    t.warp_to(upload.start).await;
+    assert_rejected!(
+        t,
+        GradualError::SlotHashNotYetAvailable,
+        t.send(&[ix::select_distributor(t.task, 0)], &[]).await
+    );
+    // Some slots later the sysvar holds slots from the start on: the first of them seeds
+    // the pick, whoever calls and whenever within the window.
+    t.warp_to(upload.start + 6).await;
+    let sysvar = t.account(&ix::slot_hashes_sysvar()).await.expect("sysvar");
+    let source = gradual::instructions::seed_source(&sysvar.data, upload.start);
+    let gradual::instructions::SeedSource::SlotHash { slot, hash } = source else {
+        panic!("expected a slot hash, got {source:?}");
+    };
+    assert!(slot >= upload.start);
+    let out = t.send(&[ix::select_distributor(t.task, 0)], &[]).await.ok();
+    let ev = out.events_of::<DistributorSelected>();
+    assert!(ev[0].from_slot_hash);
+    assert_eq!(ev[0].seed_slot, slot);
+    let seed = gradual::instructions::selection_seed(&hash, &t.task, 0, 0);
     let pick = u64::from_le_bytes(seed[..8].try_into().unwrap()) % 3;
-    assert_eq!(chosen, Some(pick as usize));
+    let (header, ..) = t.round(0).await.expect("round");
+    assert_eq!(
+        t.position_of_index(header.selected_node).await,
+        Some(pick as usize)
+    );
 }

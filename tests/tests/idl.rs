@@ -74,6 +74,10 @@ fn idl_describes_every_instruction_account_and_event() {
         ("close_round", ix::CloseRound::DISCRIMINATOR),
         ("close_task", ix::CloseTask::DISCRIMINATOR),
         ("sweep_slashed", ix::SweepSlashed::DISCRIMINATOR),
+        ("set_reward_account", ix::SetRewardAccount::DISCRIMINATOR),
+        ("set_operator", ix::SetOperator::DISCRIMINATOR),
+        ("close_node", ix::CloseNode::DISCRIMINATOR),
+        ("close_task_accounts", ix::CloseTaskAccounts::DISCRIMINATOR),
     ];
     assert_eq!(
         idl["instructions"].as_array().unwrap().len(),
@@ -135,6 +139,17 @@ fn idl_describes_every_instruction_account_and_event() {
         ("AccountClosed", ev::AccountClosed::DISCRIMINATOR),
         ("TaskClosed", ev::TaskClosed::DISCRIMINATOR),
         ("SlashedStakeSwept", ev::SlashedStakeSwept::DISCRIMINATOR),
+        (
+            "UnclaimedRewardsReleased",
+            ev::UnclaimedRewardsReleased::DISCRIMINATOR,
+        ),
+        (
+            "RewardAccountChanged",
+            ev::RewardAccountChanged::DISCRIMINATOR,
+        ),
+        ("OperatorChanged", ev::OperatorChanged::DISCRIMINATOR),
+        ("NodeClosed", ev::NodeClosed::DISCRIMINATOR),
+        ("TaskAccountsClosed", ev::TaskAccountsClosed::DISCRIMINATOR),
     ] {
         assert_eq!(disc(&find("events", name)), d.to_vec(), "{name}");
     }
@@ -158,5 +173,5 @@ fn idl_describes_every_instruction_account_and_event() {
         );
     }
     // Every event type in the program is in the IDL (no event added without a row above).
-    assert_eq!(idl["events"].as_array().unwrap().len(), 27);
+    assert_eq!(idl["events"].as_array().unwrap().len(), 32);
 }

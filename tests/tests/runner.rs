@@ -20,6 +20,7 @@ use gradual_sdk::{
 };
 use gradual_tests::*;
 use solana_keypair::Keypair;
+use solana_signer::Signer;
 use std::{
     collections::BTreeMap,
     sync::{
@@ -216,6 +217,8 @@ impl Net {
             NodeConfig {
                 task: self.task,
                 operator: self.nodes[i].operator.insecure_clone(),
+                authority: self.nodes[i].operator.pubkey(),
+                fee_payer: None,
                 stake_account: self.nodes[i].stake_account,
                 store_path: self.dir.path().join(format!("node-{i}.json")),
             },
@@ -528,6 +531,8 @@ async fn bad_input_gives_named_errors() {
         NodeConfig {
             task: Pubkey::new_unique(),
             operator: Keypair::new(),
+            authority: Pubkey::new_unique(),
+            fee_payer: None,
             stake_account: Pubkey::new_unique(),
             store_path: net.dir.path().join("lost.json"),
         },

@@ -97,6 +97,7 @@ async fn ten_thousand_nodes_one_round() {
         let node = Node {
             task: task_key,
             operator: op,
+            authority: op,
             reward_account,
             index: i,
             active_stake: STAKE,
@@ -108,6 +109,10 @@ async fn ten_thousand_nodes_one_round() {
             last_submitted_round: 0,
             joined_slot: 0,
             bump,
+            recent_stake: 0,
+            recent_activation_round: 0,
+            history_from_round: 0,
+            open_audits: 0,
         };
         let mut data = Vec::with_capacity(Node::SPACE);
         node.try_serialize(&mut data).unwrap();
@@ -201,7 +206,15 @@ async fn ten_thousand_nodes_one_round() {
         })
         .collect();
     let mut txs = 0u64;
-    let begin = ix::begin_distribution(op.pubkey(), task_key, 0, 0, NODES, 1_000_000);
+    let begin = ix::begin_distribution(
+        op.pubkey(),
+        pda::node(&task_key, &op.pubkey()).0,
+        task_key,
+        0,
+        0,
+        NODES,
+        1_000_000,
+    );
     let out = t.send_as(&op, &[begin]).await.ok();
     txs += 1;
     report.insert(

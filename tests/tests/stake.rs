@@ -94,6 +94,7 @@ async fn join_task_rejects_bad_input() {
     // Node PDA of another operator (the signer would create someone else's node).
     let ix = ix::join_task(
         n.operator.pubkey(),
+        n.operator.pubkey(),
         t.task,
         t.stake_accounts(n.stake_account),
         n.reward_account,
@@ -117,6 +118,7 @@ async fn join_task_rejects_bad_input() {
     let reward_wallet = t.wallet(t.reward, &n.operator.pubkey()).await;
     let ix = ix::join_task(
         n.operator.pubkey(),
+        n.operator.pubkey(),
         t.task,
         t.stake_accounts(reward_wallet),
         n.reward_account,
@@ -130,6 +132,7 @@ async fn join_task_rejects_bad_input() {
 
     // Reward account of the stake mint.
     let ix = ix::join_task(
+        n.operator.pubkey(),
         n.operator.pubkey(),
         t.task,
         t.stake_accounts(n.stake_account),
@@ -146,6 +149,7 @@ async fn join_task_rejects_bad_input() {
     let mut accounts = t.stake_accounts(n.stake_account);
     accounts.mint = t.reward.mint;
     let ix = ix::join_task(
+        n.operator.pubkey(),
         n.operator.pubkey(),
         t.task,
         accounts,
@@ -166,10 +170,12 @@ async fn join_task_rejects_bad_input() {
         start_slot: slot + 10,
         max_nodes: 2,
         config: default_config(),
+        trust_flags: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let other_task = pda::task(&auth.pubkey(), 99).0;
     let ix = ix::join_task(
+        n.operator.pubkey(),
         n.operator.pubkey(),
         t.task,
         t.stake_accounts(n.stake_account),
@@ -290,6 +296,7 @@ async fn add_stake_rejects_bad_input() {
         start_slot: slot + 10,
         max_nodes: 8,
         config: default_config(),
+        trust_flags: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let main_task = t.task;

@@ -158,38 +158,63 @@ async fn submit_rejects_bad_input() {
     t.submit(2, 0, &[7u8; 512]).await.ok();
 
     // Operator 1 signs with operator 0's node.
-    let ix = ix::submit(n1.pubkey(), t.task, 0, b"x".to_vec());
+    let ix = ix::submit(
+        n1.pubkey(),
+        pda::node(&t.task, &n1.pubkey()).0,
+        t.task,
+        0,
+        b"x".to_vec(),
+    );
     let node0 = t.nodes[0].node;
     let ix = ix::with_account(ix, 2, AccountMeta::new(node0, false));
     assert_rejected!(t, GradualError::Unauthorized, t.send(&[ix], &[&n1]).await);
 
     // Submission PDA of another node.
-    let ix = ix::submit(n0.pubkey(), t.task, 0, b"x".to_vec());
+    let ix = ix::submit(
+        n0.pubkey(),
+        pda::node(&t.task, &n0.pubkey()).0,
+        t.task,
+        0,
+        b"x".to_vec(),
+    );
     let other = pda::submission(&t.task, 0, &t.nodes[1].node).0;
     let ix = ix::with_account(ix, 4, AccountMeta::new(other, false));
     assert_rejected!(t, GradualError::WrongPda, t.send(&[ix], &[&n0]).await);
 
-    // The right submission address with a bump that does not derive it.
-    let mut ix = ix::submit(n0.pubkey(), t.task, 0, b"x".to_vec());
-    let bump = pda::submission(&t.task, 0, &node0).1;
-    let last = ix.data.len() - 1;
-    assert_eq!(ix.data[last], bump, "the bump is the last argument");
-    ix.data[last] = bump.wrapping_sub(1);
-    assert_rejected!(t, GradualError::WrongPda, t.send(&[ix], &[&n0]).await);
+    // The submission address is derived on-chain: the instruction carries no bump at all, and
+    // a valid but non-canonical address of the same seeds is refused (tests/security.rs).
 
     // An unopened round address that is not the round PDA.
-    let ix = ix::submit(n0.pubkey(), t.task, 1, b"x".to_vec());
+    let ix = ix::submit(
+        n0.pubkey(),
+        pda::node(&t.task, &n0.pubkey()).0,
+        t.task,
+        1,
+        b"x".to_vec(),
+    );
     let ix = ix::with_account(ix, 3, AccountMeta::new(Pubkey::new_unique(), false));
     t.warp_to_submission(1).await;
     assert_rejected!(t, GradualError::WrongPda, t.send(&[ix], &[&n0]).await);
 
     // Round 0's account passed for round 1.
-    let ix = ix::submit(n0.pubkey(), t.task, 1, b"x".to_vec());
+    let ix = ix::submit(
+        n0.pubkey(),
+        pda::node(&t.task, &n0.pubkey()).0,
+        t.task,
+        1,
+        b"x".to_vec(),
+    );
     let ix = ix::with_account(ix, 3, AccountMeta::new(pda::round(&t.task, 0).0, false));
     assert_rejected!(t, GradualError::WrongRound, t.send(&[ix], &[&n0]).await);
 
     // A program-owned account of another type (a node) passed as the round.
-    let ix = ix::submit(n0.pubkey(), t.task, 1, b"x".to_vec());
+    let ix = ix::submit(
+        n0.pubkey(),
+        pda::node(&t.task, &n0.pubkey()).0,
+        t.task,
+        1,
+        b"x".to_vec(),
+    );
     let ix = ix::with_account(ix, 3, AccountMeta::new(t.nodes[2].node, false));
     assert_rejected!(t, GradualError::WrongRound, t.send(&[ix], &[&n0]).await);
 
@@ -201,6 +226,7 @@ async fn submit_rejects_bad_input() {
         start_slot: slot + 1,
         max_nodes: 8,
         config: default_config(),
+        trust_flags: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let main_task = t.task;
@@ -208,7 +234,13 @@ async fn submit_rejects_bad_input() {
     let foreign = t.new_operator().await;
     t.join(&foreign, 50_000).await.ok();
     t.task = main_task;
-    let ix = ix::submit(foreign.operator.pubkey(), t.task, 1, b"x".to_vec());
+    let ix = ix::submit(
+        foreign.operator.pubkey(),
+        pda::node(&t.task, &foreign.operator.pubkey()).0,
+        t.task,
+        1,
+        b"x".to_vec(),
+    );
     let ix = ix::with_account(ix, 2, AccountMeta::new(foreign.node, false));
     assert_rejected!(
         t,

@@ -19,6 +19,7 @@ fn args(task_id: u64, start_slot: u64, config: TaskConfig) -> CreateTaskArgs {
         start_slot,
         max_nodes: 64,
         config,
+        trust_flags: 0,
     }
 }
 

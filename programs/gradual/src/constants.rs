@@ -25,3 +25,18 @@ pub const MAX_UNBOND_ROUNDS: u64 = 10_000;
 
 /// Sentinel for "never" in round-valued fields.
 pub const NO_ROUND: u64 = u64::MAX;
+
+/// Rounds (of the round's own length) after acceptance during which a list's entries can be
+/// claimed. After that `close_distribution` returns the unclaimed rest to the bounty, so a
+/// node that never claims (or whose reward account cannot receive) cannot keep the list, its
+/// round and the reserved rewards alive for ever.
+#[constant]
+pub const CLAIM_WINDOW_ROUNDS: u64 = 64;
+
+/// `trust_flags` bit: the creator accepts mints with a freeze authority (e.g. USDC), whose
+/// holder can freeze the vaults. Recorded in the Task and emitted in `TaskCreated`.
+#[constant]
+pub const TRUST_FREEZE_AUTHORITY: u8 = 1;
+
+/// Every defined `trust_flags` bit.
+pub const TRUST_ALL: u8 = TRUST_FREEZE_AUTHORITY;

@@ -166,4 +166,24 @@ pub enum GradualError {
     AccountStillNeeded,
     #[msg("rounds of this task are not settled yet")]
     RoundsNotSettled,
+
+    // --- added by the security review (codes above are stable)
+    #[msg("a task vault cannot be named as a payout, reward or withdrawal account")]
+    DestinationIsTaskVault,
+    #[msg("a mint with a freeze authority needs the task's explicit trust setting")]
+    MintHasFreezeAuthority,
+    #[msg("an audit against this node is open; withdraw after it is resolved")]
+    OpenAuditAgainstNode,
+    #[msg("SlotHashes holds no slot of this attempt yet; select from the attempt's next slot")]
+    SlotHashNotYetAvailable,
+    #[msg("the reward account cannot receive tokens (closed, frozen, wrong mint or memo-only); set a new one")]
+    RewardAccountUnusable,
+    #[msg("the claim window of this list has ended; unclaimed rewards went back to the bounty")]
+    ClaimWindowClosed,
+    #[msg("the node still has stake or rounds in flight that may refer to it")]
+    NodeStillNeeded,
+    #[msg("the task still holds tokens or is not closed")]
+    TaskStillNeeded,
+    #[msg("trust_flags has an undefined bit set")]
+    InvalidTrustFlags,
 }

@@ -13,6 +13,7 @@ pub struct TaskCreated {
     pub start_slot: u64,
     pub max_nodes: u32,
     pub config: TaskConfig,
+    pub trust_flags: u8,
 }
 
 #[event]
@@ -57,6 +58,7 @@ pub struct NodeJoined {
     pub stake: u64,
     pub activation_round: u64,
     pub reward_account: Pubkey,
+    pub authority: Pubkey,
 }
 
 #[event]
@@ -174,6 +176,8 @@ pub struct DistributorSelected {
     pub candidates: u32,
     /// Whether the seed came from the SlotHashes entry (false: the fallback seed).
     pub from_slot_hash: bool,
+    /// Slot whose hash seeded the pick.
+    pub seed_slot: u64,
 }
 
 #[event]
@@ -270,4 +274,55 @@ pub struct SlashedStakeSwept {
     pub task: Pubkey,
     pub amount: u64,
     pub destination: Pubkey,
+}
+
+/// An accepted list's claim window ended: its unclaimed rewards are no longer reserved and
+/// count as bounty again.
+#[event]
+#[derive(Debug)]
+pub struct UnclaimedRewardsReleased {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    pub amount: u64,
+    pub unclaimed_entries: u32,
+}
+
+/// A node's owner registered a new reward account.
+#[event]
+#[derive(Debug)]
+pub struct RewardAccountChanged {
+    pub task: Pubkey,
+    pub node: Pubkey,
+    pub reward_account: Pubkey,
+}
+
+/// A node's authority replaced its operator (hot) key.
+#[event]
+#[derive(Debug)]
+pub struct OperatorChanged {
+    pub task: Pubkey,
+    pub node: Pubkey,
+    pub operator: Pubkey,
+}
+
+/// A fully exited node closed its account; its index is free for a later joiner.
+#[event]
+#[derive(Debug)]
+pub struct NodeClosed {
+    pub task: Pubkey,
+    pub node: Pubkey,
+    pub index: u32,
+    pub rent_to: Pubkey,
+}
+
+/// A closed, empty task closed its vaults and its account.
+#[event]
+#[derive(Debug)]
+pub struct TaskAccountsClosed {
+    pub task: Pubkey,
+    /// Tokens found in the vaults (direct transfers) and sent to the authority.
+    pub swept_reward: u64,
+    pub swept_stake: u64,
+    pub rent_to: Pubkey,
 }

@@ -141,6 +141,26 @@ pub mod gradual {
         claim_reward::handler(ctx, args)
     }
 
+    /// The node's authority registers a new reward account.
+    pub fn set_reward_account(ctx: Context<SetRewardAccount>) -> Result<()> {
+        set_reward_account::handler(ctx)
+    }
+
+    /// The node's authority (cold key) replaces its operator (hot key).
+    pub fn set_operator(ctx: Context<SetOperator>, args: SetOperatorArgs) -> Result<()> {
+        set_operator::handler(ctx, args)
+    }
+
+    /// Closes a fully exited node's account and frees its index.
+    pub fn close_node(ctx: Context<CloseNode>) -> Result<()> {
+        close_node::handler(ctx)
+    }
+
+    /// Closes a closed, empty task's vaults and account.
+    pub fn close_task_accounts(ctx: Context<CloseTaskAccounts>) -> Result<()> {
+        close_task::close_task_accounts(ctx)
+    }
+
     /// Returns a vote's rent once its audit is resolved.
     pub fn close_vote(ctx: Context<CloseVote>) -> Result<()> {
         close_accounts::close_vote(ctx)

@@ -13,8 +13,9 @@ use anchor_spl::{
 pub const TOKEN_ACCOUNT_LEN: usize = 165;
 
 /// Token-2022 mint extensions that change neither balances nor custody of a vault.
-const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 8] = [
-    ExtensionType::MintCloseAuthority,
+/// `MintCloseAuthority` is not among them: a mint with zero supply could be closed and
+/// re-created at the same address with a permanent delegate after the task was created.
+const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
     ExtensionType::InterestBearingConfig,
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,
@@ -118,16 +119,111 @@ pub fn create_pda_account<'info>(
     }
 }
 
-/// Whether `address` is the program address of `seeds` (which end with the bump) under this
-/// program. One sha256 (~150 CU) instead of `create_program_address` (1,500 CU): the
-/// off-curve half of that check is left to the runtime, which refuses to sign for an on-curve
-/// address when the account is created with these seeds.
-pub fn is_program_address(address: &Pubkey, seeds: &[&[u8]]) -> bool {
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(seeds.len() + 2);
-    parts.extend_from_slice(seeds);
-    parts.push(crate::ID.as_ref());
-    parts.push(b"ProgramDerivedAddress");
-    solana_sha256_hasher::hashv(&parts).to_bytes() == address.to_bytes()
+/// The canonical program address of `seeds` (without bump) under this program, and its bump:
+/// the highest bump whose address is off the ed25519 curve, as `find_program_address` defines
+/// it. On-chain each try is one `sol_sha256` plus one `sol_curve_validate_point` (~250 CU)
+/// instead of a `create_program_address` (1,500 CU); the canonical bump is 255 half of the
+/// time, so the expected cost is ~500 CU. Deriving it here, never taking a bump from the
+/// caller, is what makes every account the program creates unique per seeds (a caller-chosen
+/// bump admits ~128 valid addresses for the same seeds).
+pub fn canonical_pda(seeds: &[&[u8]]) -> Result<(Pubkey, u8)> {
+    #[cfg(target_os = "solana")]
+    {
+        const MAX_PARTS: usize = 16;
+        let n = seeds.len();
+        require!(n + 3 <= MAX_PARTS, GradualError::WrongPda);
+        let mut b = u8::MAX;
+        loop {
+            let bump = [b];
+            let mut parts: [&[u8]; MAX_PARTS] = [&[]; MAX_PARTS];
+            parts[..n].copy_from_slice(seeds);
+            parts[n] = &bump;
+            parts[n + 1] = crate::ID.as_ref();
+            parts[n + 2] = b"ProgramDerivedAddress";
+            let hash = solana_sha256_hasher::hashv(&parts[..n + 3]).to_bytes();
+            if !is_on_curve(&hash) {
+                return Ok((Pubkey::new_from_array(hash), b));
+            }
+            b = b.checked_sub(1).ok_or(GradualError::WrongPda)?;
+        }
+    }
+    #[cfg(not(target_os = "solana"))]
+    {
+        Ok(Pubkey::find_program_address(seeds, &crate::ID))
+    }
+}
+
+/// Whether 32 bytes are a point of the ed25519 curve (the `sol_curve_validate_point` syscall,
+/// the same test `create_program_address` applies).
+#[cfg(target_os = "solana")]
+fn is_on_curve(bytes: &[u8; 32]) -> bool {
+    /// `CURVE25519_EDWARDS` in the curve syscalls.
+    const EDWARDS: u64 = 0;
+    let mut result = 0u8;
+    // SAFETY: the syscall reads 32 bytes at `bytes` and writes at most one byte at `result`.
+    unsafe {
+        solana_define_syscall::definitions::sol_curve_validate_point(
+            EDWARDS,
+            bytes.as_ptr(),
+            &mut result,
+        ) == 0
+    }
+}
+
+/// Requires `account` to be the canonical PDA of `seeds` and returns its bump.
+pub fn expect_canonical(account: &AccountInfo, seeds: &[&[u8]]) -> Result<u8> {
+    let (expected, bump) = canonical_pda(seeds)?;
+    require_keys_eq!(account.key(), expected, GradualError::WrongPda);
+    Ok(bump)
+}
+
+/// Refuses a destination or source that is one of the task's own vaults: paying a vault from
+/// itself or from another vault would break the vault identities, and a crank that trips on
+/// it later could never succeed.
+pub fn require_not_vault(task: &crate::state::Task, account: &Pubkey) -> Result<()> {
+    require!(
+        *account != task.bounty_vault
+            && *account != task.stake_vault
+            && (task.slash_vault == Pubkey::default() || *account != task.slash_vault),
+        GradualError::DestinationIsTaskVault
+    );
+    Ok(())
+}
+
+/// Whether `account` can receive a `transfer_checked` of `mint` right now: owned by
+/// `token_program`, an initialized (not frozen) token account of that mint. Read from the raw
+/// bytes so that a closed, frozen or foreign account is an answer, not an error.
+pub fn can_receive(account: &AccountInfo, mint: &Pubkey, token_program: &Pubkey) -> bool {
+    /// Offset of `state` in an SPL token account (1 = initialized, 2 = frozen).
+    const STATE: usize = 108;
+    if account.owner != token_program {
+        return false;
+    }
+    let Ok(data) = account.try_borrow_data() else {
+        return false;
+    };
+    data.len() >= TOKEN_ACCOUNT_LEN
+        && data[..32] == mint.to_bytes()
+        && data[STATE] == 1
+        && !requires_incoming_memo(&data)
+}
+
+/// Whether a Token-2022 account has turned on `MemoTransfer` (required memos on incoming
+/// transfers): a `transfer_checked` without a memo into it fails, so it cannot take payouts.
+/// Walks the account's TLV extensions (after the 165-byte base and the account-type byte).
+fn requires_incoming_memo(data: &[u8]) -> bool {
+    /// `ExtensionType::MemoTransfer`.
+    const MEMO_TRANSFER: u16 = 8;
+    let mut at = TOKEN_ACCOUNT_LEN + 1;
+    while let Some(head) = data.get(at..at + 4) {
+        let kind = u16::from_le_bytes([head[0], head[1]]);
+        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
+        if kind == MEMO_TRANSFER {
+            return data.get(at + 4).is_some_and(|enabled| *enabled != 0);
+        }
+        at += 4 + len;
+    }
+    false
 }
 
 /// Whether an address is still free for `create_pda_account` (no data, system-owned).

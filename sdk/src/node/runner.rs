@@ -34,8 +34,14 @@ use std::sync::Arc;
 pub struct NodeConfig {
     /// The task.
     pub task: Pubkey,
-    /// The operator (signs and pays fees).
+    /// The node's operator (hot key): signs submissions, audits, votes and lists, and pays
+    /// the rent of what they create.
     pub operator: Keypair,
+    /// The node's authority (cold key) public key: the node is `pda::node(task, authority)`.
+    /// Only its public key is needed here; it stays offline.
+    pub authority: Pubkey,
+    /// Pays transaction fees when set (otherwise the operator does).
+    pub fee_payer: Option<Keypair>,
     /// Stake-mint token account that receives raiser rewards.
     pub stake_account: Pubkey,
     /// Where the local store lives.
@@ -80,7 +86,7 @@ impl NodeRunner {
         cfg: NodeConfig,
     ) -> Result<Self, SdkError> {
         let store = Store::open(&cfg.store_path)?;
-        let node = pda::node(&cfg.task, &cfg.operator.pubkey()).0;
+        let node = pda::node(&cfg.task, &cfg.authority).0;
         Ok(Self {
             chain,
             logic,
@@ -114,7 +120,10 @@ impl NodeRunner {
         ixs: &[Instruction],
         report: &mut TickReport,
     ) -> Result<TxOutcome, ChainError> {
-        let out = self.chain.send(ixs, &self.cfg.operator, &[]).await;
+        let out = match &self.cfg.fee_payer {
+            Some(payer) => self.chain.send(ixs, payer, &[&self.cfg.operator]).await,
+            None => self.chain.send(ixs, &self.cfg.operator, &[]).await,
+        };
         match &out {
             Ok(o) => {
                 tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
@@ -251,7 +260,13 @@ impl NodeRunner {
                 p
             }
         };
-        let ixn = ix::submit(self.cfg.operator.pubkey(), self.cfg.task, round, proof);
+        let ixn = ix::submit(
+            self.cfg.operator.pubkey(),
+            self.node,
+            self.cfg.task,
+            round,
+            proof,
+        );
         match self.send("submit", &[ixn], report).await {
             Ok(o) => self.store.update(round, |r| {
                 r.submitted = true;
@@ -353,6 +368,7 @@ impl NodeRunner {
             let audit = pda::audit(&self.cfg.task, round, AuditKind::Submission, &target).0;
             let ixn = ix::raise_audit(
                 self.cfg.operator.pubkey(),
+                self.node,
                 self.cfg.task,
                 round,
                 AuditKind::Submission,
@@ -389,6 +405,7 @@ impl NodeRunner {
         if self.chain.account(&vote).await?.is_none() {
             let ixn = ix::vote(
                 self.cfg.operator.pubkey(),
+                self.node,
                 self.cfg.task,
                 round,
                 audit,
@@ -599,6 +616,7 @@ impl NodeRunner {
             None => {
                 let begin = ix::begin_distribution(
                     op,
+                    self.node,
                     self.cfg.task,
                     round,
                     attempt,
@@ -697,6 +715,7 @@ impl NodeRunner {
             None if !fair => {
                 let ixn = ix::raise_audit(
                     self.cfg.operator.pubkey(),
+                    self.node,
                     self.cfg.task,
                     round,
                     AuditKind::Distribution,

@@ -13,10 +13,10 @@ pub struct AddStakeArgs {
     pub amount: u64,
 }
 
-/// Accounts shared by the instructions that move stake between an operator and the vault.
+/// Accounts shared by the instructions that move stake between a node's authority (its cold key) and the vault.
 #[derive(Accounts)]
 pub struct MoveStake<'info> {
-    pub operator: Signer<'info>,
+    pub authority: Signer<'info>,
     #[account(
         mut,
         has_one = stake_mint @ GradualError::WrongMint,
@@ -26,13 +26,13 @@ pub struct MoveStake<'info> {
     #[account(
         mut,
         has_one = task @ GradualError::WrongTask,
-        has_one = operator @ GradualError::Unauthorized
+        has_one = authority @ GradualError::Unauthorized
     )]
     pub node: Account<'info, Node>,
     pub stake_mint: InterfaceAccount<'info, Mint>,
     /// Source (add_stake) or destination (withdraw_stake) of the stake.
-    #[account(mut, constraint = operator_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
-    pub operator_stake_account: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = authority_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
+    pub authority_stake_account: InterfaceAccount<'info, TokenAccount>,
     #[account(mut)]
     pub stake_vault: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
@@ -71,10 +71,10 @@ pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
 
     token_utils::transfer_from_user(
         &a.token_program,
-        &a.operator_stake_account.to_account_info(),
+        &a.authority_stake_account.to_account_info(),
         &a.stake_mint.to_account_info(),
         &a.stake_vault.to_account_info(),
-        &a.operator,
+        &a.authority,
         args.amount,
         task.stake_decimals,
     )?;

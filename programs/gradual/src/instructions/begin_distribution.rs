@@ -15,8 +15,6 @@ pub struct BeginDistributionArgs {
     pub entry_count: u32,
     /// Sum of the amounts: at most the round's budget.
     pub total: u64,
-    /// Bump of the list PDA (the SDK derives it).
-    pub list_bump: u8,
 }
 
 #[derive(Accounts)]
@@ -82,7 +80,11 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
 
     let round_le = args.round.to_le_bytes();
     let attempt = [args.attempt];
-    let bump = [args.list_bump];
+    // One list per (round, attempt), at the canonical address every auditor reads.
+    let bump = [token_utils::expect_canonical(
+        &a.list,
+        &[seeds::DISTRIBUTION, task_key.as_ref(), &round_le, &attempt],
+    )?];
     let list_seeds: [&[u8]; 5] = [
         seeds::DISTRIBUTION,
         task_key.as_ref(),
@@ -90,10 +92,6 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         &attempt,
         &bump,
     ];
-    require!(
-        token_utils::is_program_address(&a.list.key(), &list_seeds),
-        GradualError::WrongPda
-    );
     require!(
         token_utils::is_unallocated(&a.list),
         GradualError::WrongDistributionStatus
@@ -125,6 +123,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         running_sum: 0,
         claimed_total: 0,
         upload_end_slot: upload.end,
+        claim_deadline_slot: 0,
         declared_count: args.entry_count,
         written: 0,
         claimed_count: 0,
@@ -132,7 +131,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         max_nodes,
         attempt: args.attempt,
         status: ListStatus::Uploading as u8,
-        bump: args.list_bump,
+        bump: bump[0],
         _padding: [0; 1],
     };
     drop(list_data);

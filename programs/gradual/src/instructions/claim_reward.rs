@@ -30,8 +30,11 @@ pub struct ClaimReward<'info> {
     pub list: AccountLoader<'info, DistributionList>,
     #[account(has_one = task @ GradualError::WrongTask, has_one = reward_account @ GradualError::WrongRewardAccount)]
     pub node: Account<'info, Node>,
+    /// CHECK: the node's registered reward account (has_one above); whether it can receive is
+    /// checked in the handler so a closed or frozen one is a named error the node can fix with
+    /// `set_reward_account`, not an anonymous deserialization failure.
     #[account(mut)]
-    pub reward_account: InterfaceAccount<'info, TokenAccount>,
+    pub reward_account: UncheckedAccount<'info>,
     #[account(mut)]
     pub bounty_vault: InterfaceAccount<'info, TokenAccount>,
     pub reward_mint: InterfaceAccount<'info, Mint>,
@@ -50,6 +53,18 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
     require!(
         header.status() == ListStatus::Accepted,
         GradualError::NotFinalized
+    );
+    require!(
+        Clock::get()?.slot < header.claim_deadline_slot,
+        GradualError::ClaimWindowClosed
+    );
+    require!(
+        token_utils::can_receive(
+            &a.reward_account,
+            &a.task.reward_mint,
+            &a.token_program.key()
+        ),
+        GradualError::RewardAccountUnusable
     );
     require!(
         args.entry_index < header.written,

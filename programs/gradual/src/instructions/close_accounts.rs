@@ -2,8 +2,10 @@
 //! to whoever paid it: close_vote, close_audit, close_distribution, close_round.
 use crate::{
     errors::GradualError,
-    events::AccountClosed,
-    state::{Audit, AuditStatus, DistributionList, DistributionStatus, ListStatus, Round, Vote},
+    events::{AccountClosed, UnclaimedRewardsReleased},
+    state::{
+        Audit, AuditStatus, DistributionList, DistributionStatus, ListStatus, Round, Task, Vote,
+    },
 };
 use anchor_lang::{prelude::*, AccountDeserialize};
 
@@ -66,6 +68,9 @@ pub struct CloseDistribution<'info> {
     /// CHECK: receives the rent; must be the list's payer (checked in the handler).
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
+    /// The list's task: an expired list's unclaimed rewards stop being reserved.
+    #[account(mut)]
+    pub task: Account<'info, Task>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
     #[account(mut, close = payer)]
@@ -83,18 +88,42 @@ pub fn close_distribution(ctx: Context<CloseDistribution>) -> Result<()> {
         GradualError::WrongRentReceiver
     );
     require!(
-        list.task == round.task && list.round == round.round,
+        list.task == round.task
+            && list.round == round.round
+            && list.task == ctx.accounts.task.key(),
         GradualError::WrongList
     );
     let attempt_over =
         list.attempt < round.distribution_attempt || round.status() == DistributionStatus::Failed;
+    let expired = Clock::get()?.slot >= list.claim_deadline_slot;
     let dead = match list.status() {
         ListStatus::Rejected => true,
         ListStatus::Uploading => attempt_over,
-        ListStatus::Accepted => list.claimed_count == list.written,
+        ListStatus::Accepted => list.claimed_count == list.written || expired,
         ListStatus::Sealed => false,
     };
     require!(dead, GradualError::AccountStillNeeded);
+    if list.status() == ListStatus::Accepted {
+        // Unclaimed at the deadline: back to the bounty (it never left the vault).
+        let unclaimed = list
+            .declared_total
+            .checked_sub(list.claimed_total)
+            .ok_or(GradualError::MathOverflow)?;
+        if unclaimed > 0 {
+            let task = &mut ctx.accounts.task;
+            task.reserved_rewards = task
+                .reserved_rewards
+                .checked_sub(unclaimed)
+                .ok_or(GradualError::MathOverflow)?;
+            emit!(UnclaimedRewardsReleased {
+                task: task.key(),
+                round: list.round,
+                attempt: list.attempt,
+                amount: unclaimed,
+                unclaimed_entries: list.written.saturating_sub(list.claimed_count),
+            });
+        }
+    }
     round.live_lists = round
         .live_lists
         .checked_sub(1)

@@ -1,11 +1,11 @@
 use crate::{
     errors::GradualError,
-    events::{SlashedStakeSwept, TaskClosed},
+    events::{SlashedStakeSwept, TaskAccountsClosed, TaskClosed},
     state::{Task, TaskStatus},
     token_utils,
 };
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface};
 
 /// Closes a paused task once every round that could have opened before the pause has run its
 /// whole timeline, and returns the unreserved bounty. Sealed lists stay reserved and claimable;
@@ -35,18 +35,11 @@ pub fn close_task(ctx: Context<CloseTask>) -> Result<()> {
     let task = &mut a.task;
     match task.status {
         TaskStatus::Paused => {
-            // The last round that could open is the one in its submission window at the
-            // pause (round_at(pause) - 1); wait for its last distribution attempt to end.
-            if let Some(current) = task.round_at(task.paused_at_slot) {
-                if let Some(last) = current.checked_sub(1) {
-                    let end = task
-                        .schedule()
-                        .timeline(last)
-                        .ok_or(GradualError::MathOverflow)?
-                        .end();
-                    require!(slot >= end, GradualError::RoundsNotSettled);
-                }
-            }
+            // Set at the pause: the end of the last submittable round's whole timeline.
+            require!(
+                slot >= task.close_after_slot,
+                GradualError::RoundsNotSettled
+            );
         }
         TaskStatus::Closed | TaskStatus::Closing => {}
         TaskStatus::Active => return err!(GradualError::TaskNotPaused),
@@ -118,6 +111,132 @@ pub fn sweep_slashed(ctx: Context<SweepSlashed>) -> Result<()> {
         task: a.task.key(),
         amount,
         destination: a.destination.key(),
+    });
+    Ok(())
+}
+
+/// After `close_task`, once every node has closed its account and every reserved reward was
+/// claimed or expired, the authority closes the vaults and the Task and takes their rent.
+/// Tokens someone sent straight to a vault (outside `fund_task`) go to the authority's
+/// accounts first, so a stray transfer cannot keep the task open.
+#[derive(Accounts)]
+pub struct CloseTaskAccounts<'info> {
+    #[account(mut)]
+    pub authority: Signer<'info>,
+    #[account(
+        mut,
+        close = authority,
+        has_one = authority @ GradualError::Unauthorized,
+        has_one = reward_mint @ GradualError::WrongMint,
+        has_one = stake_mint @ GradualError::WrongMint,
+        has_one = bounty_vault @ GradualError::WrongVault,
+        has_one = stake_vault @ GradualError::WrongVault
+    )]
+    pub task: Box<Account<'info, Task>>,
+    #[account(mut)]
+    pub bounty_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    #[account(mut)]
+    pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// The slash vault, for tasks whose two mints differ.
+    #[account(mut)]
+    pub slash_vault: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
+    pub reward_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Receives stray reward tokens.
+    #[account(mut, constraint = reward_destination.mint == task.reward_mint @ GradualError::WrongMint)]
+    pub reward_destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Receives stray stake tokens and the slash vault's balance.
+    #[account(mut, constraint = stake_destination.mint == task.stake_mint @ GradualError::WrongMint)]
+    pub stake_destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub reward_token_program: Interface<'info, TokenInterface>,
+    pub stake_token_program: Interface<'info, TokenInterface>,
+}
+
+pub fn close_task_accounts(ctx: Context<CloseTaskAccounts>) -> Result<()> {
+    let a = ctx.accounts;
+    let task = &a.task;
+    require!(
+        task.status == TaskStatus::Closed && task.live_nodes == 0 && task.reserved_rewards == 0,
+        GradualError::TaskStillNeeded
+    );
+    token_utils::check_token_program(&a.reward_mint.to_account_info(), &a.reward_token_program)?;
+    token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.stake_token_program)?;
+    for destination in [a.reward_destination.key(), a.stake_destination.key()] {
+        token_utils::require_not_vault(task, &destination)?;
+    }
+    let slash_vault = if task.slash_vault == Pubkey::default() {
+        None
+    } else {
+        let vault = a.slash_vault.as_ref().ok_or(GradualError::WrongVault)?;
+        require_keys_eq!(vault.key(), task.slash_vault, GradualError::WrongVault);
+        Some(vault.to_account_info())
+    };
+    let seeds = task.signer_seeds();
+    let task_info = task.to_account_info();
+    let mut swept = [0u64; 2];
+    let vaults = [
+        (
+            a.bounty_vault.to_account_info(),
+            a.bounty_vault.amount,
+            &a.reward_mint,
+            &a.reward_destination,
+            &a.reward_token_program,
+            task.reward_decimals,
+            0,
+        ),
+        (
+            a.stake_vault.to_account_info(),
+            a.stake_vault.amount,
+            &a.stake_mint,
+            &a.stake_destination,
+            &a.stake_token_program,
+            task.stake_decimals,
+            1,
+        ),
+    ];
+    let slash = slash_vault.map(|v| {
+        let amount = a.slash_vault.as_ref().map_or(0, |s| s.amount);
+        (
+            v,
+            amount,
+            &a.stake_mint,
+            &a.stake_destination,
+            &a.stake_token_program,
+            task.stake_decimals,
+            1,
+        )
+    });
+    for (vault, amount, mint, destination, program, decimals, which) in
+        vaults.into_iter().chain(slash)
+    {
+        if amount > 0 {
+            token_utils::transfer_from_vault(
+                program,
+                &vault,
+                &mint.to_account_info(),
+                &destination.to_account_info(),
+                &task_info,
+                &seeds,
+                amount,
+                decimals,
+            )?;
+            swept[which] = swept[which].saturating_add(amount);
+        }
+        token_interface::close_account(CpiContext::new_with_signer(
+            program.key(),
+            token_interface::CloseAccount {
+                account: vault,
+                destination: a.authority.to_account_info(),
+                authority: task_info.clone(),
+            },
+            &[&seeds],
+        ))?;
+    }
+    emit!(TaskAccountsClosed {
+        task: task.key(),
+        swept_reward: swept[0],
+        swept_stake: swept[1],
+        rent_to: a.authority.key(),
     });
     Ok(())
 }

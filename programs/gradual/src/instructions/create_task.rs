@@ -1,5 +1,5 @@
 use crate::{
-    constants::MAX_NODES_LIMIT,
+    constants::{MAX_NODES_LIMIT, TRUST_ALL, TRUST_FREEZE_AUTHORITY},
     errors::GradualError,
     events::TaskCreated,
     state::{seeds, Task, TaskConfig, TaskStatus},
@@ -17,6 +17,10 @@ pub struct CreateTaskArgs {
     /// Node-index space, 1..=MAX_NODES_LIMIT (DEFAULT_MAX_NODES is 4,096).
     pub max_nodes: u32,
     pub config: TaskConfig,
+    /// Trust settings the creator accepts (`TRUST_*` bits, 0 for none). Without
+    /// `TRUST_FREEZE_AUTHORITY`, a mint with a freeze authority is refused: its holder could
+    /// freeze the vaults and block every withdrawal and payout.
+    pub trust_flags: u8,
 }
 
 #[derive(Accounts)]
@@ -51,18 +55,11 @@ struct Bumps {
     slash_vault: u8,
 }
 
-/// Finds `seeds`' PDA and requires `account` to be it.
-fn expect_pda(account: &AccountInfo, seeds: &[&[u8]]) -> Result<u8> {
-    let (expected, bump) = Pubkey::find_program_address(seeds, &crate::ID);
-    require_keys_eq!(account.key(), expected, GradualError::WrongPda);
-    Ok(bump)
-}
-
 impl CreateTask<'_> {
     fn pdas(&self, task_id: u64) -> Result<Bumps> {
         let task = self.task.key();
         Ok(Bumps {
-            task: expect_pda(
+            task: token_utils::expect_canonical(
                 &self.task,
                 &[
                     seeds::TASK,
@@ -70,9 +67,18 @@ impl CreateTask<'_> {
                     &task_id.to_le_bytes(),
                 ],
             )?,
-            bounty_vault: expect_pda(&self.bounty_vault, &[seeds::BOUNTY_VAULT, task.as_ref()])?,
-            stake_vault: expect_pda(&self.stake_vault, &[seeds::STAKE_VAULT, task.as_ref()])?,
-            slash_vault: expect_pda(&self.slash_vault, &[seeds::SLASH_VAULT, task.as_ref()])?,
+            bounty_vault: token_utils::expect_canonical(
+                &self.bounty_vault,
+                &[seeds::BOUNTY_VAULT, task.as_ref()],
+            )?,
+            stake_vault: token_utils::expect_canonical(
+                &self.stake_vault,
+                &[seeds::STAKE_VAULT, task.as_ref()],
+            )?,
+            slash_vault: token_utils::expect_canonical(
+                &self.slash_vault,
+                &[seeds::SLASH_VAULT, task.as_ref()],
+            )?,
         })
     }
 
@@ -96,6 +102,17 @@ impl CreateTask<'_> {
         ] {
             token_utils::check_token_program(&mint, program)?;
             token_utils::check_mint_extensions(&mint)?;
+        }
+        require!(
+            args.trust_flags & !TRUST_ALL == 0,
+            GradualError::InvalidTrustFlags
+        );
+        if args.trust_flags & TRUST_FREEZE_AUTHORITY == 0 {
+            require!(
+                self.reward_mint.freeze_authority.is_none()
+                    && self.stake_mint.freeze_authority.is_none(),
+                GradualError::MintHasFreezeAuthority
+            );
         }
         Ok(())
     }
@@ -189,6 +206,11 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         total_claimed: 0,
         total_slashed: 0,
         paused_at_slot: 0,
+        recent_stake: 0,
+        recent_activation_round: 0,
+        close_after_slot: 0,
+        trust_flags: args.trust_flags,
+        live_nodes: 0,
         bump: bumps.task,
         bounty_vault_bump: bumps.bounty_vault,
         stake_vault_bump: bumps.stake_vault,
@@ -206,6 +228,7 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         start_slot: args.start_slot,
         max_nodes: args.max_nodes,
         config: args.config,
+        trust_flags: args.trust_flags,
     });
     Ok(())
 }

@@ -1,4 +1,5 @@
 use crate::{
+    constants::CLAIM_WINDOW_ROUNDS,
     errors::GradualError,
     events::DistributionAccepted,
     state::{DistributionList, DistributionStatus, ListStatus, Round},
@@ -37,6 +38,12 @@ pub fn handler(ctx: Context<FinalizeDistribution>) -> Result<()> {
     require!(round.open_audits == 0, GradualError::AuditsPending);
 
     list.status = ListStatus::Accepted as u8;
+    list.claim_deadline_slot = round
+        .config
+        .round_slots
+        .checked_mul(CLAIM_WINDOW_ROUNDS)
+        .and_then(|w| w.checked_add(slot))
+        .ok_or(GradualError::MathOverflow)?;
     round.distribution_status = DistributionStatus::Accepted as u8;
     round.distributed_total = list.declared_total;
     emit!(DistributionAccepted {

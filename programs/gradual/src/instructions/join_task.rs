@@ -2,7 +2,7 @@ use crate::{
     constants::NO_ROUND,
     errors::GradualError,
     events::NodeJoined,
-    state::{seeds, Node, Task, TaskStatus},
+    state::{seeds, IndexPool, Node, Task, TaskStatus},
     token_utils,
 };
 use anchor_lang::prelude::*;
@@ -12,24 +12,29 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 pub struct JoinTaskArgs {
     /// Stake-mint base units; at least the task's minimum_stake. Counts from the next round.
     pub stake: u64,
+    /// The node's hot key: signs submissions, audits, votes and lists. The signer of
+    /// `join_task` is the node's authority (cold key): stake, unstake, withdrawal, reward
+    /// account and operator changes. They may be the same key.
+    pub operator: Pubkey,
 }
 
 #[derive(Accounts)]
 pub struct JoinTask<'info> {
+    /// The node's authority (cold key); pays the stake and the Node's rent.
     #[account(mut)]
-    pub operator: Signer<'info>,
+    pub authority: Signer<'info>,
     #[account(
         mut,
         has_one = stake_mint @ GradualError::WrongMint,
         has_one = stake_vault @ GradualError::WrongVault
     )]
     pub task: Account<'info, Task>,
-    /// CHECK: created by the handler at `["node", task, operator]`; must not exist yet.
+    /// CHECK: created by the handler at `["node", task, authority]`; must not exist yet.
     #[account(mut)]
     pub node: UncheckedAccount<'info>,
     pub stake_mint: InterfaceAccount<'info, Mint>,
-    #[account(mut, constraint = operator_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
-    pub operator_stake_account: InterfaceAccount<'info, TokenAccount>,
+    #[account(mut, constraint = authority_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
+    pub authority_stake_account: InterfaceAccount<'info, TokenAccount>,
     #[account(mut)]
     pub stake_vault: InterfaceAccount<'info, TokenAccount>,
     /// Where this node's rewards will be paid (reward mint, any owner).
@@ -37,6 +42,10 @@ pub struct JoinTask<'info> {
     pub reward_account: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
+    /// CHECK: the task's index pool (`["indexes", task]`), needed only once every fresh index
+    /// is taken: the node then reuses an index freed by `close_node`. Checked in the handler.
+    #[account(mut)]
+    pub index_pool: Option<UncheckedAccount<'info>>,
 }
 
 pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
@@ -49,17 +58,16 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
         _ => return err!(GradualError::TaskNotActive),
     }
     let task_key = task.key();
-    let operator_key = a.operator.key();
-    let (expected, node_bump) = Pubkey::find_program_address(
-        &[seeds::NODE, task_key.as_ref(), operator_key.as_ref()],
-        &crate::ID,
-    );
-    require_keys_eq!(a.node.key(), expected, GradualError::WrongPda);
+    let authority_key = a.authority.key();
+    let node_bump = token_utils::expect_canonical(
+        &a.node,
+        &[seeds::NODE, task_key.as_ref(), authority_key.as_ref()],
+    )?;
     require!(
         token_utils::is_unallocated(&a.node),
         GradualError::NodeAlreadyJoined
     );
-    require!(task.node_count < task.max_nodes, GradualError::TaskFull);
+    token_utils::require_not_vault(task, &a.reward_account.key())?;
     let activation_round = task.activation_round(slot)?;
     require!(
         args.stake >= task.config_for_round(activation_round).minimum_stake,
@@ -69,12 +77,28 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
 
     task.settle_pending_stake(slot)?;
     task.add_pending_stake(args.stake, activation_round)?;
-    let index = task.node_count;
-    task.node_count = index.checked_add(1).ok_or(GradualError::MathOverflow)?;
+    let index = if task.node_count < task.max_nodes {
+        let fresh = task.node_count;
+        task.node_count = fresh.checked_add(1).ok_or(GradualError::MathOverflow)?;
+        fresh
+    } else {
+        // Every fresh index is taken: reuse one that close_node freed.
+        let pool = a.index_pool.as_ref().ok_or(GradualError::TaskFull)?;
+        token_utils::expect_canonical(pool, &[seeds::INDEX_POOL, task_key.as_ref()])?;
+        require_keys_eq!(*pool.owner, crate::ID, GradualError::TaskFull);
+        let mut data = pool.try_borrow_mut_data()?;
+        let (header, bits) = IndexPool::view(&mut data, &task_key)?;
+        IndexPool::take(header, bits).ok_or(GradualError::TaskFull)?
+    };
+    task.live_nodes = task
+        .live_nodes
+        .checked_add(1)
+        .ok_or(GradualError::MathOverflow)?;
 
     let node = Node {
         task: task_key,
-        operator: operator_key,
+        operator: args.operator,
+        authority: authority_key,
         reward_account: a.reward_account.key(),
         index,
         active_stake: 0,
@@ -86,9 +110,13 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
         last_submitted_round: NO_ROUND,
         joined_slot: slot,
         bump: node_bump,
+        recent_stake: 0,
+        recent_activation_round: 0,
+        history_from_round: 0,
+        open_audits: 0,
     };
     token_utils::create_pda_account(
-        &a.operator,
+        &a.authority,
         &a.node,
         &a.system_program,
         &crate::ID,
@@ -96,7 +124,7 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
         &[
             seeds::NODE,
             task_key.as_ref(),
-            operator_key.as_ref(),
+            authority_key.as_ref(),
             &[node_bump],
         ],
     )?;
@@ -104,17 +132,18 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
 
     token_utils::transfer_from_user(
         &a.token_program,
-        &a.operator_stake_account.to_account_info(),
+        &a.authority_stake_account.to_account_info(),
         &a.stake_mint.to_account_info(),
         &a.stake_vault.to_account_info(),
-        &a.operator,
+        &a.authority,
         args.stake,
         task.stake_decimals,
     )?;
     emit!(NodeJoined {
         task: task_key,
         node: a.node.key(),
-        operator: operator_key,
+        operator: args.operator,
+        authority: authority_key,
         index,
         stake: args.stake,
         activation_round,

@@ -21,6 +21,17 @@ pub fn pause(ctx: Context<SetTaskStatus>) -> Result<()> {
         GradualError::TaskNotActive
     );
     let slot = Clock::get()?.slot;
+    // The round being worked at the pause may still be submitted (its work began before the
+    // pause); close_task waits for the end of its whole timeline, fixed now so that a config
+    // update taking effect later cannot move it.
+    task.close_after_slot = match task.round_at(slot) {
+        Some(working) => task
+            .schedule()
+            .timeline(working)
+            .ok_or(GradualError::MathOverflow)?
+            .end(),
+        None => 0,
+    };
     task.status = TaskStatus::Paused;
     task.paused_at_slot = slot;
     emit!(TaskPaused {
@@ -39,6 +50,7 @@ pub fn resume(ctx: Context<SetTaskStatus>) -> Result<()> {
     );
     task.status = TaskStatus::Active;
     task.paused_at_slot = 0;
+    task.close_after_slot = 0;
     emit!(TaskResumed {
         task: task.key(),
         slot: Clock::get()?.slot,

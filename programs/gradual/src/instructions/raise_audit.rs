@@ -15,8 +15,6 @@ use anchor_spl::token_interface::TokenAccount;
 pub struct RaiseAuditArgs {
     pub round: u64,
     pub kind: AuditKind,
-    /// Bump of the audit PDA (the SDK derives it).
-    pub audit_bump: u8,
 }
 
 #[derive(Accounts)]
@@ -30,8 +28,8 @@ pub struct RaiseAudit<'info> {
         has_one = operator @ GradualError::Unauthorized
     )]
     pub raiser: Account<'info, Node>,
-    /// The accused node.
-    #[account(has_one = task @ GradualError::WrongTask)]
+    /// The accused node: counts its open audits (no withdrawal meanwhile).
+    #[account(mut, has_one = task @ GradualError::WrongTask)]
     pub target: Account<'info, Node>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
@@ -53,6 +51,7 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
     let raiser_key = a.raiser.key();
     let target_key = a.target.key();
     require_keys_neq!(raiser_key, target_key, GradualError::SelfAudit);
+    token_utils::require_not_vault(&a.task, &a.raiser_payout.key())?;
 
     let round_info = a.round.to_account_info();
     let mut data = round_info.try_borrow_mut_data()?;
@@ -111,7 +110,17 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
 
     let round_le = args.round.to_le_bytes();
     let kind = [args.kind as u8];
-    let bump = [args.audit_bump];
+    // One audit per (round, kind, target) at the canonical address.
+    let bump = [token_utils::expect_canonical(
+        &a.audit,
+        &[
+            seeds::AUDIT,
+            task_key.as_ref(),
+            &round_le,
+            &kind,
+            target_key.as_ref(),
+        ],
+    )?];
     let audit_seeds: [&[u8]; 6] = [
         seeds::AUDIT,
         task_key.as_ref(),
@@ -120,10 +129,6 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         target_key.as_ref(),
         &bump,
     ];
-    require!(
-        token_utils::is_program_address(&a.audit.key(), &audit_seeds),
-        GradualError::WrongPda
-    );
     require!(
         token_utils::is_unallocated(&a.audit),
         GradualError::AuditAlreadyRaised
@@ -152,11 +157,16 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         deadline_slot,
         status: AuditStatus::Open,
         slashed_amount: 0,
-        bump: args.audit_bump,
+        bump: bump[0],
     };
     audit.try_serialize(&mut &mut a.audit.try_borrow_mut_data()?[..])?;
     view.header.open_audits = view
         .header
+        .open_audits
+        .checked_add(1)
+        .ok_or(GradualError::MathOverflow)?;
+    a.target.open_audits = a
+        .target
         .open_audits
         .checked_add(1)
         .ok_or(GradualError::MathOverflow)?;

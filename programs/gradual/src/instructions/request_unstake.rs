@@ -1,4 +1,5 @@
 use crate::{
+    constants::NO_ROUND,
     errors::GradualError,
     events::UnstakeRequested,
     state::{Node, Task, TaskStatus},
@@ -13,13 +14,13 @@ pub struct RequestUnstakeArgs {
 
 #[derive(Accounts)]
 pub struct RequestUnstake<'info> {
-    pub operator: Signer<'info>,
+    pub authority: Signer<'info>,
     #[account(mut)]
     pub task: Account<'info, Task>,
     #[account(
         mut,
         has_one = task @ GradualError::WrongTask,
-        has_one = operator @ GradualError::Unauthorized
+        has_one = authority @ GradualError::Unauthorized
     )]
     pub node: Account<'info, Node>,
 }
@@ -46,18 +47,32 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
         remaining == 0 || remaining >= config.minimum_stake,
         GradualError::StakeBelowMinimum
     );
+    // Never before the last round the node submitted for has run its whole timeline: until
+    // then its proof or its list can still be audited, and the stake must still be there.
+    let in_flight_until = if node.last_submitted_round == NO_ROUND {
+        0
+    } else {
+        let end = task
+            .schedule()
+            .timeline(node.last_submitted_round)
+            .ok_or(GradualError::MathOverflow)?
+            .end();
+        task.round_at(end)
+            .and_then(|r| r.checked_add(1))
+            .ok_or(GradualError::MathOverflow)?
+    };
     let release_round = round
         .checked_add(config.unbond_rounds)
         .ok_or(GradualError::MathOverflow)?
-        .max(node.unbonding_release_round);
+        .max(node.unbonding_release_round)
+        .max(in_flight_until);
 
     // Stake not yet active leaves first; it is in the task's pending bucket with the same
     // activation round (both were settled above).
     let from_pending = args.amount.min(node.pending_stake);
     let from_active = args.amount - from_pending;
-    node.pending_stake -= from_pending;
-    node.active_stake -= from_active;
-    task.remove_bonded(from_active, from_pending)?;
+    let removed = node.remove_bonded(from_active, from_pending)?;
+    task.remove_bonded(&removed)?;
     node.unbonding = node
         .unbonding
         .checked_add(args.amount)

@@ -28,9 +28,11 @@ pub struct ResolveAudit<'info> {
     #[account(mut)]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Receives the raiser's share (must be the account named when the audit was raised).
+    /// CHECK: the account named when the audit was raised (key checked here). It may have
+    /// been closed, frozen or changed since: then the raiser's share goes to the slash
+    /// destination instead, so no party can make this crank impossible.
     #[account(mut, constraint = raiser_payout.key() == audit.raiser_payout @ GradualError::WrongAuditAccount)]
-    pub raiser_payout: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub raiser_payout: UncheckedAccount<'info>,
     /// The bounty vault when stake and reward mints are one, else the slash vault.
     #[account(mut)]
     pub slash_destination: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -72,6 +74,11 @@ pub fn handler(ctx: Context<ResolveAudit>) -> Result<()> {
     let upheld = audit.for_stake > audit.against_stake && votes >= quorum;
     view.header.open_audits = view
         .header
+        .open_audits
+        .checked_sub(1)
+        .ok_or(GradualError::MathOverflow)?;
+    a.target.open_audits = a
+        .target
         .open_audits
         .checked_sub(1)
         .ok_or(GradualError::MathOverflow)?;
@@ -137,7 +144,12 @@ pub fn handler(ctx: Context<ResolveAudit>) -> Result<()> {
     let split = a.target.slash(config.slash_bps)?;
     a.task.apply_slash(&split)?;
     audit.slashed_amount = split.total;
-    let to_raiser = math::bps_floor(split.total, config.auditor_reward_bps);
+    let raiser_share = math::bps_floor(split.total, config.auditor_reward_bps);
+    let payout_ok =
+        token_utils::can_receive(&a.raiser_payout, &a.task.stake_mint, &a.token_program.key())
+            && a.raiser_payout.key() != a.stake_vault.key()
+            && a.raiser_payout.key() != a.slash_destination.key();
+    let to_raiser = if payout_ok { raiser_share } else { 0 };
     let to_destination = split.total - to_raiser;
 
     let seeds = a.task.signer_seeds();

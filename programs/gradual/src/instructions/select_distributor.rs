@@ -16,12 +16,39 @@ pub struct SelectDistributor<'info> {
     pub slot_hashes: UncheckedAccount<'info>,
 }
 
-/// The hash SlotHashes holds for `slot`, if it is still there (entries sorted by slot,
-/// newest first: `u64` count, then `(u64 slot, [u8; 32] hash)` pairs).
-pub fn slot_hash(data: &[u8], slot: u64) -> Option<[u8; 32]> {
+/// Entries the SlotHashes sysvar keeps (`MAX_ENTRIES`).
+pub const SLOT_HASHES_MAX: usize = 512;
+
+/// What SlotHashes says about the slots from `start` on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeedSource {
+    /// The hash of the first slot at or after `start` that the sysvar holds (the oldest such
+    /// entry, while older entries since `start` may not have been evicted).
+    SlotHash { slot: u64, hash: [u8; 32] },
+    /// No slot at or after `start` has a hash yet (the call is in `start`'s own slot, or
+    /// every slot since was skipped): selection must wait.
+    NotYet,
+    /// The sysvar is full and its oldest entry is after `start`: the first hash after `start`
+    /// has been evicted. Fall back to the oldest entry it still has.
+    Evicted { slot: u64, hash: [u8; 32] },
+}
+
+/// Reads SlotHashes (newest first: `u64` count, then `(u64 slot, [u8; 32] hash)` pairs) for
+/// the first entry at or after `start`, by binary search, without deserializing its 20 KB.
+pub fn seed_source(data: &[u8], start: u64) -> SeedSource {
     const ENTRY: usize = 40;
-    let count = usize::try_from(u64::from_le_bytes(data.get(..8)?.try_into().ok()?)).ok()?;
-    let entries = data.get(8..8 + count.checked_mul(ENTRY)?)?;
+    let count = data
+        .get(..8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+        .and_then(|c| usize::try_from(c).ok())
+        .unwrap_or(0);
+    let Some(entries) = count
+        .checked_mul(ENTRY)
+        .and_then(|len| data.get(8..8 + len))
+    else {
+        return SeedSource::NotYet;
+    };
     let slot_of = |i: usize| {
         u64::from_le_bytes(
             entries[i * ENTRY..i * ENTRY + 8]
@@ -29,39 +56,38 @@ pub fn slot_hash(data: &[u8], slot: u64) -> Option<[u8; 32]> {
                 .unwrap_or_default(),
         )
     };
+    let hash_of = |i: usize| -> [u8; 32] {
+        entries[i * ENTRY + 8..i * ENTRY + ENTRY]
+            .try_into()
+            .unwrap_or_default()
+    };
+    // Entries with slot >= start form a prefix; find its length.
     let (mut lo, mut hi) = (0usize, count);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        let s = slot_of(mid);
-        if s == slot {
-            return entries[mid * ENTRY + 8..mid * ENTRY + ENTRY]
-                .try_into()
-                .ok();
-        }
-        if s > slot {
+        if slot_of(mid) >= start {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    None
+    let Some(first) = lo.checked_sub(1) else {
+        return SeedSource::NotYet;
+    };
+    let (slot, hash) = (slot_of(first), hash_of(first));
+    if first + 1 == count && count >= SLOT_HASHES_MAX && slot > start {
+        SeedSource::Evicted { slot, hash }
+    } else {
+        SeedSource::SlotHash { slot, hash }
+    }
 }
 
-/// The selection seed of an attempt: from the slot hash of the attempt's first slot when the
-/// sysvar still has it, else from task, round and attempt only (PROTOCOL.md §5).
-pub fn selection_seed(
-    slot_hash: Option<[u8; 32]>,
-    task: &Pubkey,
-    round: u64,
-    attempt: u8,
-) -> [u8; 32] {
+/// The selection seed of an attempt: sha256 of the chosen slot hash with task, round and
+/// attempt (PROTOCOL.md §5).
+pub fn selection_seed(slot_hash: &[u8; 32], task: &Pubkey, round: u64, attempt: u8) -> [u8; 32] {
     let round_le = round.to_le_bytes();
     let attempt = [attempt];
-    match slot_hash {
-        Some(h) => solana_sha256_hasher::hashv(&[&h, task.as_ref(), &round_le, &attempt]),
-        None => solana_sha256_hasher::hashv(&[task.as_ref(), &round_le, &attempt]),
-    }
-    .to_bytes()
+    solana_sha256_hasher::hashv(&[slot_hash, task.as_ref(), &round_le, &attempt]).to_bytes()
 }
 
 pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
@@ -90,8 +116,16 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
         GradualError::OutsideDistributionWindow
     );
 
-    let hash = slot_hash(&ctx.accounts.slot_hashes.try_borrow_data()?, upload.start);
-    let seed = selection_seed(hash, &header.task, header.round, attempt);
+    // The seed comes from a slot hash produced after the attempt began, so nobody knew it
+    // when the round's candidates were fixed, and the cranker cannot choose between seeds by
+    // timing its call: every call within the window sees the same first entry.
+    let source = seed_source(&ctx.accounts.slot_hashes.try_borrow_data()?, upload.start);
+    let (seed_slot, hash, from_slot_hash) = match source {
+        SeedSource::SlotHash { slot, hash } => (slot, hash, true),
+        SeedSource::Evicted { slot, hash } => (slot, hash, false),
+        SeedSource::NotYet => return err!(GradualError::SlotHashNotYetAvailable),
+    };
+    let seed = selection_seed(&hash, &header.task, header.round, attempt);
     let (task, round) = (header.task, header.round);
 
     let candidates = view.candidate_count();
@@ -119,7 +153,8 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
         attempt,
         node_index,
         candidates,
-        from_slot_hash: hash.is_some(),
+        from_slot_hash,
+        seed_slot,
     });
     Ok(())
 }
@@ -138,25 +173,50 @@ mod tests {
     }
 
     #[test]
-    fn finds_slot_hashes_newest_first() {
+    fn first_entry_at_or_after_start() {
         let d = sysvar(&[90, 70, 50, 49, 10]);
-        for s in [90, 70, 50, 49, 10] {
-            assert_eq!(slot_hash(&d, s), Some([s as u8; 32]));
-        }
-        for s in [91, 60, 11, 9, 0] {
-            assert_eq!(slot_hash(&d, s), None);
-        }
-        assert_eq!(slot_hash(&[], 1), None);
-        assert_eq!(slot_hash(&sysvar(&[]), 1), None);
+        let at = |slot: u64| SeedSource::SlotHash {
+            slot,
+            hash: [slot as u8; 32],
+        };
+        assert_eq!(seed_source(&d, 50), at(50));
+        assert_eq!(seed_source(&d, 51), at(70));
+        assert_eq!(seed_source(&d, 11), at(49));
+        assert_eq!(seed_source(&d, 0), at(10));
+        assert_eq!(seed_source(&d, 90), at(90));
+        assert_eq!(seed_source(&d, 91), SeedSource::NotYet);
+        assert_eq!(seed_source(&[], 1), SeedSource::NotYet);
+        assert_eq!(seed_source(&sysvar(&[]), 1), SeedSource::NotYet);
+    }
+
+    #[test]
+    fn full_sysvar_past_start_falls_back_to_oldest() {
+        let slots: Vec<u64> = (0..SLOT_HASHES_MAX as u64).map(|i| 2_000 - i).collect();
+        let d = sysvar(&slots);
+        let oldest = *slots.last().unwrap();
+        assert_eq!(
+            seed_source(&d, oldest - 1),
+            SeedSource::Evicted {
+                slot: oldest,
+                hash: [oldest as u8; 32]
+            }
+        );
+        assert!(matches!(
+            seed_source(&d, oldest),
+            SeedSource::SlotHash { .. }
+        ));
     }
 
     #[test]
     fn seed_depends_on_every_input() {
         let t = Pubkey::new_from_array([1; 32]);
-        let base = selection_seed(Some([2; 32]), &t, 3, 0);
-        assert_ne!(base, selection_seed(Some([9; 32]), &t, 3, 0));
-        assert_ne!(base, selection_seed(Some([2; 32]), &t, 4, 0));
-        assert_ne!(base, selection_seed(Some([2; 32]), &t, 3, 1));
-        assert_ne!(base, selection_seed(None, &t, 3, 0));
+        let base = selection_seed(&[2; 32], &t, 3, 0);
+        assert_ne!(base, selection_seed(&[9; 32], &t, 3, 0));
+        assert_ne!(
+            base,
+            selection_seed(&[2; 32], &Pubkey::new_from_array([5; 32]), 3, 0)
+        );
+        assert_ne!(base, selection_seed(&[2; 32], &t, 4, 0));
+        assert_ne!(base, selection_seed(&[2; 32], &t, 3, 1));
     }
 }

@@ -14,9 +14,6 @@ pub struct SubmitArgs {
     pub round: u64,
     /// 1..=MAX_PROOF_LEN bytes (a CID, a hash, a commitment).
     pub proof: Vec<u8>,
-    /// Bump of the submission PDA (the SDK derives it), so the program checks the address with
-    /// one hash instead of a bump search.
-    pub submission_bump: u8,
 }
 
 #[derive(Accounts)]
@@ -45,9 +42,8 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let a = ctx.accounts;
     let task = &a.task;
     let node = &mut a.node;
-    require!(task.status != TaskStatus::Paused, GradualError::TaskPaused);
     require!(
-        task.status == TaskStatus::Active,
+        matches!(task.status, TaskStatus::Active | TaskStatus::Paused),
         GradualError::TaskNotActive
     );
     require!(
@@ -58,6 +54,12 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         .schedule()
         .timeline(args.round)
         .ok_or(GradualError::RoundOutOfRange)?;
+    // A pause stops new work, not work already done: a round whose work began before the
+    // pause may still be submitted (and settles normally).
+    require!(
+        task.status == TaskStatus::Active || timeline.start_slot < task.paused_at_slot,
+        GradualError::TaskPaused
+    );
     require!(
         timeline.submission().contains(&slot),
         GradualError::OutsideSubmissionWindow
@@ -78,9 +80,8 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
 
     // Round: open it on the first submission, otherwise check it is this task's round.
     if token_utils::is_unallocated(&a.round) {
-        let (expected, bump) =
-            Pubkey::find_program_address(&[seeds::ROUND, task_key.as_ref(), &round_le], &crate::ID);
-        require_keys_eq!(a.round.key(), expected, GradualError::WrongPda);
+        let bump =
+            token_utils::expect_canonical(&a.round, &[seeds::ROUND, task_key.as_ref(), &round_le])?;
         token_utils::create_pda_account(
             &a.operator,
             &a.round,
@@ -133,9 +134,16 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
             .ok_or(GradualError::MathOverflow)?;
     }
 
-    // Submission: one PDA per (round, node), sized to the proof. A second submission is
-    // already refused by the round's bitmap, whatever bump the caller picks.
-    let bump = [args.submission_bump];
+    // Submission: one PDA per (round, node) at its canonical address, sized to the proof.
+    let bump = [token_utils::expect_canonical(
+        &a.submission,
+        &[
+            seeds::SUBMISSION,
+            task_key.as_ref(),
+            &round_le,
+            node_key.as_ref(),
+        ],
+    )?];
     let submission_seeds: [&[u8]; 5] = [
         seeds::SUBMISSION,
         task_key.as_ref(),
@@ -143,10 +151,6 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         node_key.as_ref(),
         &bump,
     ];
-    require!(
-        token_utils::is_program_address(&a.submission.key(), &submission_seeds),
-        GradualError::WrongPda
-    );
     require!(
         token_utils::is_unallocated(&a.submission),
         GradualError::AlreadySubmitted
@@ -166,7 +170,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         round: args.round,
         slot,
         node_index: node.index,
-        bump: args.submission_bump,
+        bump: bump[0],
         proof: args.proof,
     };
     submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;

@@ -10,8 +10,6 @@ use anchor_lang::prelude::*;
 pub struct VoteArgs {
     /// `true` backs the accusation, `false` rejects it.
     pub approve: bool,
-    /// Bump of the vote PDA (the SDK derives it).
-    pub vote_bump: u8,
 }
 
 #[derive(Accounts)]
@@ -57,12 +55,13 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
     require!(weight >= minimum_stake, GradualError::NodeNotEligible);
 
     let audit_key = audit.key();
-    let bump = [args.vote_bump];
+    // One Vote per (audit, voter) at the canonical address: a caller-chosen bump would
+    // admit ~128 addresses, hence ~128 votes of the same node.
+    let bump = [token_utils::expect_canonical(
+        &a.vote,
+        &[seeds::VOTE, audit_key.as_ref(), voter_key.as_ref()],
+    )?];
     let vote_seeds: [&[u8]; 4] = [seeds::VOTE, audit_key.as_ref(), voter_key.as_ref(), &bump];
-    require!(
-        token_utils::is_program_address(&a.vote.key(), &vote_seeds),
-        GradualError::WrongPda
-    );
     require!(
         token_utils::is_unallocated(&a.vote),
         GradualError::AlreadyVoted
@@ -81,7 +80,7 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
         payer: a.operator.key(),
         approve: args.approve,
         weight,
-        bump: args.vote_bump,
+        bump: bump[0],
     }
     .try_serialize(&mut &mut a.vote.try_borrow_mut_data()?[..])?;
 

@@ -11,15 +11,18 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
     token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
     let task = &mut a.task;
     let node = &mut a.node;
+    // A node under audit keeps its stake in the vault until the audit is resolved.
+    require!(node.open_audits == 0, GradualError::OpenAuditAgainstNode);
+    token_utils::require_not_vault(task, &a.authority_stake_account.key())?;
     let current = task.round_at(slot);
     task.settle_pending_stake(slot)?;
     node.settle_pending_stake(current)?;
 
     let amount = if task.status == TaskStatus::Closed {
         let bonded = node.bonded()?;
-        task.remove_bonded(node.active_stake, node.pending_stake)?;
-        node.active_stake = 0;
-        node.pending_stake = 0;
+        let (active, pending) = (node.active_stake, node.pending_stake);
+        let removed = node.remove_bonded(active, pending)?;
+        task.remove_bonded(&removed)?;
         bonded
             .checked_add(node.unbonding)
             .ok_or(GradualError::MathOverflow)?
@@ -43,7 +46,7 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
         &a.token_program,
         &a.stake_vault.to_account_info(),
         &a.stake_mint.to_account_info(),
-        &a.operator_stake_account.to_account_info(),
+        &a.authority_stake_account.to_account_info(),
         &task.to_account_info(),
         &seeds,
         amount,
@@ -53,7 +56,7 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
         task: task.key(),
         node: node.key(),
         amount,
-        destination: a.operator_stake_account.key(),
+        destination: a.authority_stake_account.key(),
     });
     Ok(())
 }

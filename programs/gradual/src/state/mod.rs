@@ -1,6 +1,7 @@
 //! Account layouts, one file per account.
 pub mod audit;
 pub mod distribution;
+pub mod index_pool;
 pub mod node;
 pub mod round;
 pub mod seeds;
@@ -9,6 +10,7 @@ pub mod task;
 
 pub use audit::*;
 pub use distribution::*;
+pub use index_pool::*;
 pub use node::*;
 pub use round::*;
 pub use submission::*;

@@ -1,13 +1,17 @@
 use crate::{constants::NO_ROUND, errors::GradualError};
 use anchor_lang::prelude::*;
 
-/// A node operator's membership and stake in one task.
-/// Seeds: `["node", task, operator]`.
+/// A node's membership and stake in one task.
+/// Seeds: `["node", task, authority]`.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Node {
     pub task: Pubkey,
+    /// Hot key, online on the node host: submit, raise_audit, vote, list upload.
     pub operator: Pubkey,
+    /// Cold key: add_stake, request_unstake, withdraw_stake, set_reward_account,
+    /// set_operator, close_node. Fixed at join (it is in the seeds).
+    pub authority: Pubkey,
     /// Token account (reward mint) that receives this node's rewards.
     pub reward_account: Pubkey,
     /// Assigned at join, never reused; indexes the round bitmaps.
@@ -25,20 +29,37 @@ pub struct Node {
     pub last_submitted_round: u64,
     pub joined_slot: u64,
     pub bump: u8,
+    /// The last pending bucket folded into `active_stake` and the round it counts from: for
+    /// rounds before `recent_activation_round` it is not counted (stake added in round `c`
+    /// counts from `c + 1`, also after the fold).
+    pub recent_stake: u64,
+    pub recent_activation_round: u64,
+    /// Rounds before this one count 0: an older folded bucket was merged without its round,
+    /// so the node's stake for them is no longer known exactly and the program counts
+    /// nothing rather than too much.
+    pub history_from_round: u64,
+    /// Open audits against this node (either kind): its stake cannot be withdrawn meanwhile.
+    pub open_audits: u32,
 }
 
 impl Node {
     pub const SPACE: usize = Self::DISCRIMINATOR.len() + Self::INIT_SPACE;
 
-    /// Stake that counts for round `round`.
+    /// Stake that counts for round `round`: what was active at that round and is still bonded.
     pub fn stake_for_round(&self, round: u64) -> Result<u64> {
-        if round >= self.pending_activation_round {
-            self.active_stake
-                .checked_add(self.pending_stake)
-                .ok_or_else(|| error!(GradualError::MathOverflow))
-        } else {
-            Ok(self.active_stake)
+        if round < self.history_from_round {
+            return Ok(0);
         }
+        let mut stake = self.active_stake;
+        if round < self.recent_activation_round {
+            stake = stake.saturating_sub(self.recent_stake);
+        }
+        if round >= self.pending_activation_round {
+            stake = stake
+                .checked_add(self.pending_stake)
+                .ok_or_else(|| error!(GradualError::MathOverflow))?;
+        }
+        Ok(stake)
     }
 
     /// Active plus pending: what the node has staked and not asked back.
@@ -51,10 +72,43 @@ impl Node {
     /// Folds pending stake into active once its round has come (`current` = round at now).
     pub fn settle_pending_stake(&mut self, current: Option<u64>) -> Result<()> {
         if self.pending_stake > 0 && current.is_some_and(|c| c >= self.pending_activation_round) {
+            if self.recent_stake > 0 {
+                self.history_from_round = self.history_from_round.max(self.recent_activation_round);
+            }
+            self.recent_stake = self.pending_stake;
+            self.recent_activation_round = self.pending_activation_round;
             self.active_stake = self.bonded()?;
             self.pending_stake = 0;
         }
         Ok(())
+    }
+
+    /// Keeps `recent_stake` within `active_stake` after stake left the active bucket (counted
+    /// as leaving the older stake first, so no round is ever over-counted).
+    /// Returns how much left the recent bucket, so the task's totals can follow.
+    pub fn cap_recent(&mut self) -> u64 {
+        let before = self.recent_stake;
+        self.recent_stake = before.min(self.active_stake);
+        before - self.recent_stake
+    }
+
+    /// Takes `from_active` and `from_pending` out of the node's buckets (unstake, withdrawal
+    /// of a closed task) and returns what the task's totals must drop.
+    pub fn remove_bonded(&mut self, from_active: u64, from_pending: u64) -> Result<BondedRemoval> {
+        self.active_stake = self
+            .active_stake
+            .checked_sub(from_active)
+            .ok_or(GradualError::MathOverflow)?;
+        self.pending_stake = self
+            .pending_stake
+            .checked_sub(from_pending)
+            .ok_or(GradualError::MathOverflow)?;
+        Ok(BondedRemoval {
+            from_active,
+            from_pending,
+            from_recent: self.cap_recent(),
+            recent_activation_round: self.recent_activation_round,
+        })
     }
 
     /// Removes `bps` of everything the node has at stake (active, then pending, then
@@ -70,6 +124,7 @@ impl Node {
         let from_unbonding = total - from_active - from_pending;
         self.active_stake -= from_active;
         self.pending_stake -= from_pending;
+        let from_recent = self.cap_recent();
         self.unbonding = self
             .unbonding
             .checked_sub(from_unbonding)
@@ -80,8 +135,12 @@ impl Node {
             .ok_or(GradualError::MathOverflow)?;
         Ok(SlashSplit {
             total,
-            from_active,
-            from_pending,
+            bonded: BondedRemoval {
+                from_active,
+                from_pending,
+                from_recent,
+                recent_activation_round: self.recent_activation_round,
+            },
             from_unbonding,
         })
     }
@@ -92,11 +151,21 @@ impl Node {
     }
 }
 
+/// Stake that left a node's active and not-yet-active buckets, so the task's totals follow.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BondedRemoval {
+    pub from_active: u64,
+    pub from_pending: u64,
+    /// Part of `from_active` that came out of the node's recent bucket.
+    pub from_recent: u64,
+    /// The round the node's recent bucket counts from.
+    pub recent_activation_round: u64,
+}
+
 /// Where a slash came from, so the task's totals follow the node's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SlashSplit {
     pub total: u64,
-    pub from_active: u64,
-    pub from_pending: u64,
+    pub bonded: BondedRemoval,
     pub from_unbonding: u64,
 }

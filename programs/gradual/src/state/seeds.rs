@@ -9,3 +9,4 @@ pub const SLASH_VAULT: &[u8] = b"slashed";
 pub const AUDIT: &[u8] = b"audit";
 pub const VOTE: &[u8] = b"vote";
 pub const DISTRIBUTION: &[u8] = b"distribution";
+pub const INDEX_POOL: &[u8] = b"indexes";

@@ -130,7 +130,8 @@ pub struct Task {
     pub status: TaskStatus,
     /// Size of the node-index space; fixed at creation.
     pub max_nodes: u32,
-    /// Nodes ever joined; the next node's index.
+    /// Fresh indexes handed out (the next fresh index); once it reaches `max_nodes`, joins
+    /// reuse indexes freed by `close_node` (the index pool).
     pub node_count: u32,
     /// First slot of round 0.
     pub start_slot: u64,
@@ -164,6 +165,20 @@ pub struct Task {
     pub bounty_vault_bump: u8,
     pub stake_vault_bump: u8,
     pub slash_vault_bump: u8,
+    /// The last pending bucket folded into `total_active_stake`, not counted for rounds
+    /// before `recent_activation_round` (a Round opened after the fold snapshots the right
+    /// total).
+    pub recent_stake: u64,
+    pub recent_activation_round: u64,
+    /// Set by `pause_task`: the end of the whole timeline of the last round that can still be
+    /// submitted (the one being worked at the pause); `close_task` waits for it. Stored so a
+    /// config update that takes effect later cannot move it.
+    pub close_after_slot: u64,
+    /// Trust settings the creator accepted at creation (`TRUST_*` bits): e.g. mints whose
+    /// freeze authority could freeze the vaults.
+    pub trust_flags: u8,
+    /// Node accounts not yet closed: the task account closes only when none is left.
+    pub live_nodes: u32,
 }
 
 impl Task {
@@ -206,19 +221,26 @@ impl Task {
 
     /// Total stake counted for round `round`.
     pub fn stake_for_round(&self, round: u64) -> Result<u64> {
-        if round >= self.pending_activation_round {
-            self.total_active_stake
-                .checked_add(self.pending_stake)
-                .ok_or_else(|| error!(GradualError::MathOverflow))
-        } else {
-            Ok(self.total_active_stake)
+        let mut stake = self.total_active_stake;
+        if round < self.recent_activation_round {
+            stake = stake.saturating_sub(self.recent_stake);
         }
+        if round >= self.pending_activation_round {
+            stake = stake
+                .checked_add(self.pending_stake)
+                .ok_or_else(|| error!(GradualError::MathOverflow))?;
+        }
+        Ok(stake)
     }
 
     /// Folds the pending stake bucket into the active total once its round has come.
     pub fn settle_pending_stake(&mut self, slot: u64) -> Result<()> {
         let current = self.round_at(slot);
         if self.pending_stake > 0 && current.is_some_and(|c| c >= self.pending_activation_round) {
+            // An older recent bucket activated at a round <= every round whose Round can
+            // still open, so merging it silently loses nothing.
+            self.recent_stake = self.pending_stake;
+            self.recent_activation_round = self.pending_activation_round;
             self.total_active_stake = self
                 .total_active_stake
                 .checked_add(self.pending_stake)
@@ -269,23 +291,28 @@ impl Task {
         ]
     }
 
-    /// Takes stake that leaves a node's active and not-yet-active buckets out of the task's
+    /// Takes stake that left a node's active and not-yet-active buckets out of the task's
     /// totals (unstake, slash, withdrawal from a closed task).
-    pub fn remove_bonded(&mut self, from_active: u64, from_pending: u64) -> Result<()> {
+    pub fn remove_bonded(&mut self, removed: &crate::state::BondedRemoval) -> Result<()> {
         self.total_active_stake = self
             .total_active_stake
-            .checked_sub(from_active)
+            .checked_sub(removed.from_active)
             .ok_or(GradualError::MathOverflow)?;
         self.pending_stake = self
             .pending_stake
-            .checked_sub(from_pending)
+            .checked_sub(removed.from_pending)
             .ok_or(GradualError::MathOverflow)?;
+        // The node's recent bucket is part of the task's when both count from the same round.
+        if removed.recent_activation_round == self.recent_activation_round {
+            self.recent_stake = self.recent_stake.saturating_sub(removed.from_recent);
+        }
+        self.recent_stake = self.recent_stake.min(self.total_active_stake);
         Ok(())
     }
 
     /// Follows a node's slash in the task's stake totals.
     pub fn apply_slash(&mut self, split: &crate::state::SlashSplit) -> Result<()> {
-        self.remove_bonded(split.from_active, split.from_pending)?;
+        self.remove_bonded(&split.bonded)?;
         self.total_unbonding = self
             .total_unbonding
             .checked_sub(split.from_unbonding)
