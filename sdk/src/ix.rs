@@ -250,7 +250,10 @@ pub fn submit(
             system_program: system_program::ID,
         },
         data::Submit {
-            args: args::SubmitArgs { round, proof },
+            args: args::SubmitArgs {
+                round,
+                proof: args::Proof(proof),
+            },
         },
     )
 }

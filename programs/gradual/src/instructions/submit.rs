@@ -8,12 +8,36 @@ use crate::{
 };
 use anchor_lang::{prelude::*, Discriminator};
 
+/// A proof as instruction data: a `u32` length then the bytes, like borsh's `Vec<u8>`, but
+/// read with a bounded allocation. borsh allocates up to 1 MiB for a `Vec<u8>` whose length
+/// prefix is large, which aborts the program on its 32 KiB heap instead of failing with an
+/// error (found by tests/tests/malformed.rs): a length above `PROOF_READ_LIMIT` is refused
+/// as undeserializable data before anything is allocated.
+#[derive(AnchorSerialize, Clone, Debug, PartialEq, Eq)]
+pub struct Proof(pub Vec<u8>);
+
+/// Longest proof the instruction decoder reads (the handler then enforces MAX_PROOF_LEN with
+/// its own named error).
+pub const PROOF_READ_LIMIT: usize = 1_024;
+
+impl AnchorDeserialize for Proof {
+    fn deserialize_reader<R: std::io::Read>(reader: &mut R) -> std::io::Result<Self> {
+        let len = u32::deserialize_reader(reader)? as usize;
+        if len > PROOF_READ_LIMIT {
+            return Err(std::io::Error::from(std::io::ErrorKind::InvalidData));
+        }
+        let mut bytes = vec![0u8; len];
+        reader.read_exact(&mut bytes)?;
+        Ok(Proof(bytes))
+    }
+}
+
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct SubmitArgs {
     /// The round whose work this proves; submitted in the first submission_slots of round + 1.
     pub round: u64,
     /// 1..=MAX_PROOF_LEN bytes (a CID, a hash, a commitment).
-    pub proof: Vec<u8>,
+    pub proof: Proof,
 }
 
 #[derive(Accounts)]
@@ -47,7 +71,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         GradualError::TaskNotActive
     );
     require!(
-        !args.proof.is_empty() && args.proof.len() <= usize::from(MAX_PROOF_LEN),
+        !args.proof.0.is_empty() && args.proof.0.len() <= usize::from(MAX_PROOF_LEN),
         GradualError::InvalidProofLength
     );
     let timeline = task
@@ -160,7 +184,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         &a.submission,
         &a.system_program,
         &crate::ID,
-        Submission::space(args.proof.len()),
+        Submission::space(args.proof.0.len()),
         &submission_seeds,
     )?;
     let submission = Submission {
@@ -171,7 +195,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         slot,
         node_index: node.index,
         bump: bump[0],
-        proof: args.proof,
+        proof: args.proof.0,
     };
     submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;
     node.last_submitted_round = args.round;
