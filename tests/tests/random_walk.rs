@@ -47,7 +47,7 @@ const FIRST_NODES: usize = 6;
 struct Stats {
     steps: u64,
     ok: BTreeMap<&'static str, u64>,
-    refused: BTreeMap<&'static str, u64>,
+    refused: BTreeMap<String, u64>,
 }
 
 struct Walk {
@@ -117,7 +117,11 @@ impl Walk {
             "{what}: unexpected code {code}"
         );
         self.t.snapshot(keys).await.assert_same(&before);
-        *self.stats.refused.entry(what).or_default() += 1;
+        *self
+            .stats
+            .refused
+            .entry(format!("{what} {code}"))
+            .or_default() += 1;
         false
     }
 
@@ -277,11 +281,34 @@ impl Walk {
                 let ix = ix::request_unstake(op.pubkey(), self.t.task, amount);
                 self.step("request_unstake", &[ix], &[&op]).await;
             }
-            90..=93 => {
+            90..=91 => {
                 let op = self.t.nodes[n].operator.insecure_clone();
                 let acct = self.t.nodes[n].stake_account;
                 let ix = ix::withdraw_stake(op.pubkey(), self.t.task, self.t.stake_accounts(acct));
                 self.step("withdraw_stake", &[ix], &[&op]).await;
+            }
+            92..=93 => {
+                // Rent reclaimed, as a runner does: submissions of a round whose audit window
+                // is over, then its resolved audits' votes. An operator low on SOL is topped up.
+                let Some(c) = cur else { return };
+                let Some(r) = c.checked_sub(2) else { return };
+                for k in 0..self.t.nodes.len() {
+                    let node = self.t.nodes[k].node;
+                    let payer = self.t.nodes[k].operator.pubkey();
+                    if self
+                        .t
+                        .account(&pda::submission(&self.t.task, r, &node).0)
+                        .await
+                        .is_some()
+                    {
+                        let ix = ix::close_submission(payer, self.t.task, r, node);
+                        self.step("close_submission", &[ix], &[]).await;
+                    }
+                    let lamports = self.t.account(&payer).await.map_or(0, |a| a.lamports);
+                    if lamports < 200_000_000 {
+                        self.t.airdrop(&payer, 1_000_000_000).await;
+                    }
+                }
             }
             94..=96 => {
                 if self.t.nodes.len() < 12 {
@@ -518,11 +545,12 @@ impl Walk {
                 self.lists.insert((r, attempt), skewed);
                 if skewed {
                     // An honest node accuses the list.
-                    if let Some(h) = (MALICIOUS..self.t.nodes.len()).find(|&h| h != d) {
+                    // Honest nodes accuse the list; the first whose raise lands wins.
+                    let (_, audit_window) = self.t.attempt_windows(r, u16::from(attempt)).await;
+                    self.t.warp_to(audit_window.start).await;
+                    let list = pda::distribution(&self.t.task, r, attempt).0;
+                    for h in (MALICIOUS..self.t.nodes.len()).filter(|&h| h != d) {
                         let hop = self.t.nodes[h].operator.insecure_clone();
-                        let (_, audit_window) = self.t.attempt_windows(r, u16::from(attempt)).await;
-                        self.t.warp_to(audit_window.start).await;
-                        let list = pda::distribution(&self.t.task, r, attempt).0;
                         let ix = ix::raise_audit(
                             hop.pubkey(),
                             self.t.nodes[h].node,
@@ -536,6 +564,7 @@ impl Walk {
                         if self.step("raise_list_audit", &[ix], &[&hop]).await {
                             self.audits.insert((r, 1, d));
                             self.everyone_votes(r, 1, d).await;
+                            break;
                         }
                     }
                 }
