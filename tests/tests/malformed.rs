@@ -16,29 +16,15 @@ use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 use std::collections::BTreeMap;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
+/// `rng.below` over a length.
+fn pick(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
 }
 
 #[tokio::test]
 async fn malformed_instructions_get_named_errors_and_change_nothing() {
-    let seed: u64 = std::env::var("GRADUAL_FUZZ_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let cases: usize = std::env::var("GRADUAL_FUZZ_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(400);
+    let seed: u64 = env_or("GRADUAL_FUZZ_SEED", 3);
+    let cases: usize = env_or("GRADUAL_FUZZ_CASES", 400);
     let mut t = TestContext::with(Setup {
         nodes: 4,
         ..Setup::default()
@@ -144,36 +130,36 @@ async fn malformed_instructions_get_named_errors_and_change_nothing() {
         .filter(|k| *k != payer)
         .collect();
 
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
     for case in 0..cases {
-        let mut ixn = templates[rng.below(templates.len())].clone();
-        match rng.below(4) {
-            0 => ixn.data.truncate(rng.below(ixn.data.len() + 1)),
+        let mut ixn = templates[pick(&mut rng, templates.len())].clone();
+        match pick(&mut rng, 4) {
+            0 => ixn.data.truncate(pick(&mut rng, ixn.data.len() + 1)),
             1 => {
-                let extra = rng.below(48);
+                let extra = pick(&mut rng, 48);
                 ixn.data.extend((0..extra).map(|_| rng.next() as u8));
             }
             2 => {
                 let keep = 8.min(ixn.data.len());
-                let len = rng.below(80);
+                let len = pick(&mut rng, 80);
                 ixn.data.truncate(keep);
                 ixn.data.extend((0..len).map(|_| rng.next() as u8));
             }
             _ => {
-                let len = rng.below(64);
+                let len = pick(&mut rng, 64);
                 ixn.data = (0..len).map(|_| rng.next() as u8).collect();
             }
         }
-        for _ in 0..rng.below(4) {
+        for _ in 0..pick(&mut rng, 4) {
             if ixn.accounts.is_empty() {
                 break;
             }
-            let at = rng.below(ixn.accounts.len());
-            ixn.accounts[at].pubkey = pool[rng.below(pool.len())];
+            let at = pick(&mut rng, ixn.accounts.len());
+            ixn.accounts[at].pubkey = pool[pick(&mut rng, pool.len())];
         }
-        if rng.below(4) == 0 {
-            let keep = rng.below(ixn.accounts.len() + 1);
+        if pick(&mut rng, 4) == 0 {
+            let keep = pick(&mut rng, ixn.accounts.len() + 1);
             ixn.accounts.truncate(keep);
         }
         // Only the bank payer signs: every other signer flag is dropped.

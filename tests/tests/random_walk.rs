@@ -22,23 +22,6 @@ use solana_signer::Signer;
 use solana_transaction_error::TransactionError;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// xorshift64*: small, seeded, reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
 /// Nodes `0..MALICIOUS` forge proofs, vote against the truth and upload skewed lists.
 const MALICIOUS: usize = 2;
 const FIRST_NODES: usize = 6;
@@ -576,14 +559,8 @@ impl Walk {
 
 #[tokio::test]
 async fn random_walk_keeps_every_invariant() {
-    let seed: u64 = std::env::var("GRADUAL_WALK_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let steps: u64 = std::env::var("GRADUAL_WALK_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+    let seed: u64 = env_or("GRADUAL_WALK_SEED", 1);
+    let steps: u64 = env_or("GRADUAL_WALK_STEPS", 300);
     let t = TestContext::with(Setup {
         nodes: FIRST_NODES,
         max_nodes: 16,
@@ -593,7 +570,7 @@ async fn random_walk_keeps_every_invariant() {
     .await;
     let mut w = Walk {
         t,
-        rng: Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+        rng: Rng::new(seed),
         forged: BTreeSet::new(),
         audits: BTreeSet::new(),
         lists: BTreeMap::new(),

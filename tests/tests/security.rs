@@ -489,59 +489,45 @@ async fn mints_that_can_be_recreated_or_frozen_are_refused_unless_trusted() {
         config: default_config(),
         trust_flags,
     };
+    // The stake mint `mint` with `trust_flags`, as task `task_id`.
+    let reward = t.reward;
+    let create = |mint: Pubkey, task_id: u64, trust_flags: u8| {
+        ix::create_task(
+            auth.pubkey(),
+            reward.mint,
+            reward.token_program,
+            mint,
+            TOKEN_2022,
+            args(task_id, trust_flags),
+        )
+    };
     // A close authority would let the creator re-create the stake mint with a permanent
     // delegate once its supply is zero.
     let closable = raw_mint(&mut t, true, false).await;
-    let ix = ix::create_task(
-        auth.pubkey(),
-        t.reward.mint,
-        t.reward.token_program,
-        closable,
-        TOKEN_2022,
-        args(500, 0),
-    );
-    assert_rejected!(
-        t,
-        GradualError::UnsupportedMintExtension,
-        t.send(&[ix], &[&auth]).await
-    );
-    // A freeze authority can freeze the vaults: refused without the trust flag.
+    let refused = [
+        (
+            create(closable, 500, 0),
+            GradualError::UnsupportedMintExtension,
+        ),
+        // A freeze authority can freeze the vaults: refused without the trust flag.
+        (
+            create(Pubkey::default(), 501, 0),
+            GradualError::MintHasFreezeAuthority,
+        ),
+        (
+            create(Pubkey::default(), 502, 0x80),
+            GradualError::InvalidTrustFlags,
+        ),
+    ];
     let freezable = raw_mint(&mut t, false, true).await;
-    let ix = ix::create_task(
-        auth.pubkey(),
-        t.reward.mint,
-        t.reward.token_program,
-        freezable,
-        TOKEN_2022,
-        args(501, 0),
-    );
-    assert_rejected!(
-        t,
-        GradualError::MintHasFreezeAuthority,
-        t.send(&[ix], &[&auth]).await
-    );
-    let ix = ix::create_task(
-        auth.pubkey(),
-        t.reward.mint,
-        t.reward.token_program,
-        freezable,
-        TOKEN_2022,
-        args(502, 0x80),
-    );
-    assert_rejected!(
-        t,
-        GradualError::InvalidTrustFlags,
-        t.send(&[ix], &[&auth]).await
-    );
-    let ix = ix::create_task(
-        auth.pubkey(),
-        t.reward.mint,
-        t.reward.token_program,
-        freezable,
-        TOKEN_2022,
-        args(503, gradual::constants::TRUST_FREEZE_AUTHORITY),
-    );
-    t.send(&[ix], &[&auth]).await.ok();
+    for (mut ix, error) in refused {
+        if ix.accounts[3].pubkey == Pubkey::default() {
+            ix.accounts[3].pubkey = freezable;
+        }
+        assert_rejected!(t, error, t.send(&[ix], &[&auth]).await);
+    }
+    let trusted = create(freezable, 503, gradual::constants::TRUST_FREEZE_AUTHORITY);
+    t.send(&[trusted], &[&auth]).await.ok();
     let task: gradual::state::Task = t.anchor(&pda::task(&auth.pubkey(), 503).0).await;
     assert_eq!(task.trust_flags, gradual::constants::TRUST_FREEZE_AUTHORITY);
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Removes each security guard in turn, rebuilds the real .so and runs the test written for
+it, which must then FAIL; restores the source afterwards. Run by hand (about a minute per
+guard): `python3 scripts/mutation-check.py`. Results are listed in docs/threat-model.md."""
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+P = "programs/gradual/src/"
+
+MUTATIONS = [
+    ("hole 1: vote address not checked", P + "instructions/vote.rs",
+     "    let bump = [token_utils::expect_canonical(\n        &a.vote,",
+     "    let bump = [token_utils::canonical_pda_bump_only(\n        &a.vote,",
+     "security", "non_canonical_bump_vote_is_refused"),
+    ("hole 4: payout usability not checked", P + "instructions/resolve_audit.rs",
+     "    let to_raiser = if payout_ok { raiser_share } else { 0 };",
+     "    let to_raiser = raiser_share;",
+     "security", "closed_raiser_payout_cannot_block_resolution"),
+    ("hole 5: recent bucket counted for earlier rounds", P + "state/node.rs",
+     "        if round < self.recent_activation_round {\n            stake = stake.saturating_sub(self.recent_stake);",
+     "        if false && round < self.recent_activation_round {\n            stake = stake.saturating_sub(self.recent_stake);",
+     "security", "stake_added_later_never_counts_for_an_earlier_round"),
+    ("hole 6: MintCloseAuthority accepted", P + "token_utils.rs",
+     "const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [\n",
+     "const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 8] = [\n    ExtensionType::MintCloseAuthority,\n",
+     "security", "mints_that_can_be_recreated_or_frozen_are_refused_unless_trusted"),
+    ("hole 7: withdrawal during an open audit", P + "instructions/withdraw_stake.rs",
+     "    require!(node.open_audits == 0, GradualError::OpenAuditAgainstNode);",
+     "",
+     "security", "target_of_an_open_audit_cannot_withdraw"),
+    ("hole 8: selection before a slot hash of the attempt", P + "instructions/select_distributor.rs",
+     "        SeedSource::NotYet => return err!(GradualError::SlotHashNotYetAvailable),",
+     "        SeedSource::NotYet => ([0; 32].len() as u64, [0u8; 32], false),",
+     "distribution", "selection_waits_for_a_slot_hash_after_the_attempt_start"),
+    ("hole 10: paused task drops the worked round", P + "instructions/submit.rs",
+     "        task.status == TaskStatus::Active || timeline.start_slot < task.paused_at_slot,",
+     "        task.status == TaskStatus::Active,",
+     "security", "pause_keeps_the_worked_round_and_close_waits_for_it"),
+    ("hole 12: vault accepted as reward account", P + "instructions/join_task.rs",
+     "    token_utils::require_not_vault(task, &a.reward_account.key())?;",
+     "",
+     "security", "reward_accounts_cannot_block_claims_or_cleanup"),
+]
+
+HELPER = '''
+/// (mutation-check only) the canonical bump without comparing the account's address.
+pub fn canonical_pda_bump_only(_account: &AccountInfo, seeds: &[&[u8]]) -> Result<u8> {
+    Ok(canonical_pda(seeds)?.1)
+}
+'''
+
+
+def run(cmd):
+    return subprocess.run(cmd, cwd=ROOT, shell=True, capture_output=True, text=True, executable="/bin/bash")
+
+
+def main():
+    only = sys.argv[1:]
+    results = []
+    for name, path, old, new, test_file, test in MUTATIONS:
+        if only and not any(o in name for o in only):
+            continue
+        full = os.path.join(ROOT, path)
+        original = open(full).read()
+        if old not in original:
+            results.append((name, "GUARD TEXT NOT FOUND (update this script)"))
+            continue
+        utils = os.path.join(ROOT, P + "token_utils.rs")
+        utils_original = open(utils).read()
+        try:
+            open(full, "w").write(original.replace(old, new, 1))
+            if "bump_only" in new:
+                open(utils, "a").write(HELPER)
+            os.utime(full)
+            build = run("GRADUAL_SKIP_IDL=1 scripts/build.sh")
+            if build.returncode != 0:
+                results.append((name, "BUILD FAILED"))
+                print(build.stderr[-2000:])
+                continue
+            out = run(f"source scripts/env.sh && RUST_LOG=error cargo test -p gradual-tests --test {test_file} -- {test} --exact")
+            failed = "test result: FAILED" in out.stdout + out.stderr or " FAILED" in out.stdout
+            if out.returncode == 0:
+                verdict = "NOT CAUGHT"
+            elif failed:
+                verdict = "caught (test fails)"
+            else:
+                verdict = "ERROR (did not run: " + (out.stderr.strip().splitlines() or ["?"])[-1] + ")"
+            results.append((name, verdict))
+        finally:
+            open(full, "w").write(original)
+            open(utils, "w").write(utils_original)
+            os.utime(full)
+            os.utime(utils)
+        print(f"{name}: {results[-1][1]}", flush=True)
+    run("GRADUAL_SKIP_IDL=1 scripts/build.sh")
+    for name, verdict in results:
+        print(f"| {name} | {verdict} |")
+    sys.exit(0 if all(v.startswith("caught") for _, v in results) else 1)
+
+
+if __name__ == "__main__":
+    main()
