@@ -138,17 +138,17 @@ async fn malformed_instructions_get_named_errors_and_change_nothing() {
             0 => ixn.data.truncate(pick(&mut rng, ixn.data.len() + 1)),
             1 => {
                 let extra = pick(&mut rng, 48);
-                ixn.data.extend((0..extra).map(|_| rng.next() as u8));
+                ixn.data.extend((0..extra).map(|_| rng.next_u64() as u8));
             }
             2 => {
                 let keep = 8.min(ixn.data.len());
                 let len = pick(&mut rng, 80);
                 ixn.data.truncate(keep);
-                ixn.data.extend((0..len).map(|_| rng.next() as u8));
+                ixn.data.extend((0..len).map(|_| rng.next_u64() as u8));
             }
             _ => {
                 let len = pick(&mut rng, 64);
-                ixn.data = (0..len).map(|_| rng.next() as u8).collect();
+                ixn.data = (0..len).map(|_| rng.next_u64() as u8).collect();
             }
         }
         for _ in 0..pick(&mut rng, 4) {
