@@ -349,6 +349,7 @@ mod tests {
             recent_activation_round: 0,
             history_from_round: 0,
             open_audits: 0,
+            in_flight_until_slot: 0,
         }
         .try_serialize(&mut data)
         .unwrap();

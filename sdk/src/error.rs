@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 83] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 84] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -167,6 +167,7 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 83] = [
     GradualError::NodeStillNeeded,
     GradualError::TaskStillNeeded,
     GradualError::InvalidTrustFlags,
+    GradualError::PayoutNotOwnedByAuthority,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

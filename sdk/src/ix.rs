@@ -205,8 +205,8 @@ pub fn close_node(authority: Pubkey, task: Pubkey) -> Instruction {
     )
 }
 
-/// `close_task_accounts`: the authority closes a closed, empty task's vaults and account;
-/// stray tokens go to `reward.account` / `stake.account`.
+/// `close_task_accounts`: the authority closes a closed, empty task's vaults and index pool
+/// (the Task stays as a tombstone); stray tokens go to `reward.account` / `stake.account`.
 pub fn close_task_accounts(
     authority: Pubkey,
     task: Pubkey,
@@ -226,6 +226,7 @@ pub fn close_task_accounts(
             stake_destination: stake.account,
             reward_token_program: reward.token_program,
             stake_token_program: stake.token_program,
+            index_pool: pda::index_pool(&task).0,
         },
         data::CloseTaskAccounts {},
     )

@@ -611,7 +611,9 @@ async fn random_walk_keeps_every_invariant() {
     }
     // Every account eventually closes: past every claim deadline, close submissions, votes,
     // audits, lists and rounds (each close is a permissionless crank).
-    let end = w.t.slot().await + 100 * (gradual::constants::CLAIM_WINDOW_ROUNDS + 12);
+    let window = (100 * gradual::constants::CLAIM_WINDOW_ROUNDS)
+        .max(gradual::constants::CLAIM_WINDOW_MIN_SLOTS);
+    let end = w.t.slot().await + window + 1_200;
     w.t.warp_to(end).await;
     let audits: Vec<_> = w.audits.iter().copied().collect();
     for (r, kind, target) in audits {

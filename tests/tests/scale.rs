@@ -113,6 +113,7 @@ async fn ten_thousand_nodes_one_round() {
             recent_activation_round: 0,
             history_from_round: 0,
             open_audits: 0,
+            in_flight_until_slot: 0,
         };
         let mut data = Vec::with_capacity(Node::SPACE);
         node.try_serialize(&mut data).unwrap();

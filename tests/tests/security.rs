@@ -237,7 +237,7 @@ async fn closed_raiser_payout_cannot_block_resolution() {
     );
     assert_rejected!(
         t,
-        GradualError::DestinationIsTaskVault,
+        GradualError::PayoutNotOwnedByAuthority,
         t.send(&[ix], &[&raiser_op]).await
     );
     let stake_mint = t.stake;
@@ -717,17 +717,28 @@ async fn closed_node_frees_its_index_for_reuse() {
     .await;
     let late = t.new_operator().await;
     assert_rejected!(t, GradualError::TaskFull, t.join(&late, 50_000).await);
-    // Node 0 submits round 0; node 2 never submits. Both leave.
+    // Round 0: everyone submits; an equal list is accepted; node 2 never claims.
     t.warp_to_submission(0).await;
-    t.submit(0, 0, b"p").await.ok();
-    for i in [0, 2] {
-        let op = t.nodes[i].operator.insecure_clone();
-        t.send(&[ix::request_unstake(op.pubkey(), t.task, 50_000)], &[&op])
-            .await
-            .ok();
+    for i in 0..3 {
+        t.submit(i, 0, b"p").await.ok();
     }
-    let op0 = t.nodes[0].operator.insecure_clone();
     let op2 = t.nodes[2].operator.insecure_clone();
+    t.send(
+        &[ix::request_unstake(op2.pubkey(), t.task, 50_000)],
+        &[&op2],
+    )
+    .await
+    .ok();
+    let (upload, audit) = t.attempt_windows(0, 0).await;
+    t.warp_to(upload.start).await;
+    let (_, chosen) = t.select(0).await;
+    let entries = gradual_sdk::node::logic::equal_split(&[0, 1, 2], 900_000);
+    t.upload_list(chosen.expect("selected"), 0, 0, &entries)
+        .await;
+    t.warp_to(audit.end).await;
+    t.send(&[ix::finalize_distribution(t.task, 0, 0)], &[])
+        .await
+        .ok();
     // Stake still bonded: the node cannot close.
     assert_rejected!(
         t,
@@ -736,21 +747,10 @@ async fn closed_node_frees_its_index_for_reuse() {
             .await
     );
     let release = t.node(2).await.unbonding_release_round;
-    let release0 = t.node(0).await.unbonding_release_round;
-    t.warp_to_round(release.max(release0)).await;
-    for (i, op) in [(0, &op0), (2, &op2)] {
-        let acct = t.nodes[i].stake_account;
-        let ix = ix::withdraw_stake(op.pubkey(), t.task, t.stake_accounts(acct));
-        t.send(&[ix], &[op]).await.ok();
-    }
-    // Node 0's round 0 may still have a list entry paying its index: not before the claim
-    // window of round 0 has passed.
-    assert_rejected!(
-        t,
-        GradualError::NodeStillNeeded,
-        t.send(&[ix::close_node(op0.pubkey(), t.task)], &[&op0])
-            .await
-    );
+    t.warp_to_round(release).await;
+    let acct = t.nodes[2].stake_account;
+    let ix = ix::withdraw_stake(op2.pubkey(), t.task, t.stake_accounts(acct));
+    t.send(&[ix], &[&op2]).await.ok();
     let node2 = t.nodes[2].node;
     let out = t
         .send(&[ix::close_node(op2.pubkey(), t.task)], &[&op2])
@@ -763,9 +763,19 @@ async fn closed_node_frees_its_index_for_reuse() {
     t.join(&late, 50_000).await.ok();
     let late_node: gradual::state::Node = t.anchor(&late.node).await;
     assert_eq!(late_node.index, 2);
-    t.nodes.push(late);
     let later = t.new_operator().await;
     assert_rejected!(t, GradualError::TaskFull, t.join(&later, 50_000).await);
+    // The new holder of index 2 cannot collect the old holder's unclaimed entry of round 0.
+    let claim = ix::claim_reward(
+        t.task,
+        0,
+        0,
+        2,
+        late.node,
+        t.reward_accounts(late.reward_account),
+    );
+    assert_rejected!(t, GradualError::NotYourEntry, t.send(&[claim], &[]).await);
+    t.nodes.push(late);
     t.assert_invariants().await;
 }
 
@@ -822,11 +832,27 @@ async fn closed_task_closes_its_vaults_and_account() {
         before + 7
     );
     for gone in [
-        t.task,
         bounty_vault,
         stake_vault,
         pda::slash_vault(&t.task).0,
+        pda::index_pool(&t.task).0,
     ] {
         assert!(t.account(&gone).await.is_none(), "{gone} still open");
     }
+    // The Task stays as a Closed tombstone: its address cannot be re-created with the old
+    // task's rounds and lists still at their seeds.
+    assert_eq!(t.task().await.status, TaskStatus::Closed);
+    let slot = t.slot().await;
+    let again = t.create_task_ix(gradual::instructions::CreateTaskArgs {
+        task_id: t.task_id,
+        start_slot: slot + 10,
+        max_nodes: 64,
+        config: default_config(),
+        trust_flags: 0,
+    });
+    assert_rejected!(
+        t,
+        GradualError::TaskAlreadyExists,
+        t.send(&[again], &[&auth]).await
+    );
 }

@@ -33,6 +33,10 @@ pub const NO_ROUND: u64 = u64::MAX;
 #[constant]
 pub const CLAIM_WINDOW_ROUNDS: u64 = 64;
 
+/// Least claim window in slots (~1 day at 400 ms slots), for tasks with short rounds.
+#[constant]
+pub const CLAIM_WINDOW_MIN_SLOTS: u64 = 216_000;
+
 /// `trust_flags` bit: the creator accepts mints with a freeze authority (e.g. USDC), whose
 /// holder can freeze the vaults. Recorded in the Task and emitted in `TaskCreated`.
 #[constant]

@@ -186,4 +186,6 @@ pub enum GradualError {
     TaskStillNeeded,
     #[msg("trust_flags has an undefined bit set")]
     InvalidTrustFlags,
+    #[msg("the raiser payout account must be owned by the raising node's authority")]
+    PayoutNotOwnedByAuthority,
 }

@@ -202,7 +202,10 @@ pub fn can_receive(account: &AccountInfo, mint: &Pubkey, token_program: &Pubkey)
     let Ok(data) = account.try_borrow_data() else {
         return false;
     };
-    data.len() >= TOKEN_ACCOUNT_LEN
+    /// `AccountType::Account` in a Token-2022 account with extensions.
+    const ACCOUNT_TYPE: u8 = 2;
+    (data.len() == TOKEN_ACCOUNT_LEN
+        || (data.len() > TOKEN_ACCOUNT_LEN && data[TOKEN_ACCOUNT_LEN] == ACCOUNT_TYPE))
         && data[..32] == mint.to_bytes()
         && data[STATE] == 1
         && !requires_incoming_memo(&data)

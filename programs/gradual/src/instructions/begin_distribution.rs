@@ -124,6 +124,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         claimed_total: 0,
         upload_end_slot: upload.end,
         claim_deadline_slot: 0,
+        round_start_slot: header.start_slot,
         declared_count: args.entry_count,
         written: 0,
         claimed_count: 0,

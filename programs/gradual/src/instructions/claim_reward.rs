@@ -79,7 +79,8 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
             args.entry_index,
         )?;
         require!(
-            u32::from(entry.node_index) == a.node.index,
+            u32::from(entry.node_index) == a.node.index
+                && a.node.joined_slot < header.round_start_slot,
             GradualError::NotYourEntry
         );
         let claimed =

@@ -1,6 +1,5 @@
 use crate::{
     bitmap,
-    constants::{CLAIM_WINDOW_ROUNDS, NO_ROUND},
     errors::GradualError,
     events::NodeClosed,
     state::{seeds, IndexPool, Node, Task},
@@ -10,8 +9,7 @@ use anchor_lang::{prelude::*, Discriminator};
 
 /// A node that has withdrawn everything closes its account (rent back to its authority) and
 /// frees its index for a later joiner, once nothing can still refer to it: no stake, no open
-/// audit, and the last round it submitted for has run its whole timeline and claim window
-/// (a list entry pays by index, so an index is reused only after every claim on it expired).
+/// audit, and the last round it submitted for has run its whole timeline.
 #[derive(Accounts)]
 pub struct CloseNode<'info> {
     /// The node's authority; receives the Node's rent and pays the index pool's the first time.
@@ -40,24 +38,13 @@ pub fn handler(ctx: Context<CloseNode>) -> Result<()> {
         node.bonded()? == 0 && node.unbonding == 0 && node.open_audits == 0,
         GradualError::NodeStillNeeded
     );
-    if node.last_submitted_round != NO_ROUND {
-        let last = node.last_submitted_round;
-        let until = a
-            .task
-            .schedule()
-            .timeline(last)
-            .ok_or(GradualError::MathOverflow)?
-            .end()
-            .checked_add(
-                a.task
-                    .config_for_round(last)
-                    .round_slots
-                    .checked_mul(CLAIM_WINDOW_ROUNDS)
-                    .ok_or(GradualError::MathOverflow)?,
-            )
-            .ok_or(GradualError::MathOverflow)?;
-        require!(slot >= until, GradualError::NodeStillNeeded);
-    }
+    // Rounds it submitted for must be over (audits, lists). Entries of lists that pay its
+    // index cannot be claimed by a later holder of the index: claim_reward requires the node
+    // to have joined before the list's round started.
+    require!(
+        slot >= node.in_flight_until_slot,
+        GradualError::NodeStillNeeded
+    );
 
     let task_key = a.task.key();
     let pool_seeds: &[&[u8]] = &[seeds::INDEX_POOL, task_key.as_ref()];

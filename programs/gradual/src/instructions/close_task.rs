@@ -116,16 +116,16 @@ pub fn sweep_slashed(ctx: Context<SweepSlashed>) -> Result<()> {
 }
 
 /// After `close_task`, once every node has closed its account and every reserved reward was
-/// claimed or expired, the authority closes the vaults and the Task and takes their rent.
-/// Tokens someone sent straight to a vault (outside `fund_task`) go to the authority's
-/// accounts first, so a stray transfer cannot keep the task open.
+/// claimed or expired, the authority closes the vaults and the index pool and takes their
+/// rent. Tokens someone sent straight to a vault (outside `fund_task`) go to the authority's
+/// accounts first, so a stray transfer cannot keep the task open. The Task account itself
+/// stays, Closed, as a tombstone: were it closed, `create_task` could re-create the same
+/// address and inherit the old task's Round, list and audit accounts (same seeds).
 #[derive(Accounts)]
 pub struct CloseTaskAccounts<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,
     #[account(
-        mut,
-        close = authority,
         has_one = authority @ GradualError::Unauthorized,
         has_one = reward_mint @ GradualError::WrongMint,
         has_one = stake_mint @ GradualError::WrongMint,
@@ -150,6 +150,9 @@ pub struct CloseTaskAccounts<'info> {
     pub stake_destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub reward_token_program: Interface<'info, TokenInterface>,
     pub stake_token_program: Interface<'info, TokenInterface>,
+    /// CHECK: the task's index pool (`["indexes", task]`), closed too when it exists.
+    #[account(mut)]
+    pub index_pool: UncheckedAccount<'info>,
 }
 
 pub fn close_task_accounts(ctx: Context<CloseTaskAccounts>) -> Result<()> {
@@ -231,6 +234,22 @@ pub fn close_task_accounts(ctx: Context<CloseTaskAccounts>) -> Result<()> {
             },
             &[&seeds],
         ))?;
+    }
+    token_utils::expect_canonical(
+        &a.index_pool,
+        &[crate::state::seeds::INDEX_POOL, task.key().as_ref()],
+    )?;
+    if *a.index_pool.owner == crate::ID {
+        let pool = a.index_pool.to_account_info();
+        let authority = a.authority.to_account_info();
+        let lamports = pool.lamports();
+        **authority.try_borrow_mut_lamports()? = authority
+            .lamports()
+            .checked_add(lamports)
+            .ok_or(GradualError::MathOverflow)?;
+        **pool.try_borrow_mut_lamports()? = 0;
+        pool.assign(&anchor_lang::system_program::ID);
+        pool.resize(0)?;
     }
     emit!(TaskAccountsClosed {
         task: task.key(),

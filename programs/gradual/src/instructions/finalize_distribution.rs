@@ -1,5 +1,5 @@
 use crate::{
-    constants::CLAIM_WINDOW_ROUNDS,
+    constants::{CLAIM_WINDOW_MIN_SLOTS, CLAIM_WINDOW_ROUNDS},
     errors::GradualError,
     events::DistributionAccepted,
     state::{DistributionList, DistributionStatus, ListStatus, Round},
@@ -42,6 +42,7 @@ pub fn handler(ctx: Context<FinalizeDistribution>) -> Result<()> {
         .config
         .round_slots
         .checked_mul(CLAIM_WINDOW_ROUNDS)
+        .map(|w| w.max(CLAIM_WINDOW_MIN_SLOTS))
         .and_then(|w| w.checked_add(slot))
         .ok_or(GradualError::MathOverflow)?;
     round.distribution_status = DistributionStatus::Accepted as u8;

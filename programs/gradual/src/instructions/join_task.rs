@@ -114,6 +114,7 @@ pub fn handler(ctx: Context<JoinTask>, args: JoinTaskArgs) -> Result<()> {
         recent_activation_round: 0,
         history_from_round: 0,
         open_audits: 0,
+        in_flight_until_slot: 0,
     };
     token_utils::create_pda_account(
         &a.authority,

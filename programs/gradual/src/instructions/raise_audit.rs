@@ -37,7 +37,11 @@ pub struct RaiseAudit<'info> {
     #[account(mut)]
     pub audit: UncheckedAccount<'info>,
     /// Stake-mint account that receives the raiser's share if the audit is upheld.
-    #[account(constraint = raiser_payout.mint == task.stake_mint @ GradualError::WrongMint)]
+    /// Owned by the raiser's authority (cold key), so a stolen hot key cannot collect shares.
+    #[account(
+        constraint = raiser_payout.mint == task.stake_mint @ GradualError::WrongMint,
+        constraint = raiser_payout.owner == raiser.authority @ GradualError::PayoutNotOwnedByAuthority
+    )]
     pub raiser_payout: InterfaceAccount<'info, TokenAccount>,
     /// The current attempt's list, for a distribution audit.
     pub list: Option<AccountLoader<'info, DistributionList>>,

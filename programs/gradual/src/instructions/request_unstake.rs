@@ -1,5 +1,4 @@
 use crate::{
-    constants::NO_ROUND,
     errors::GradualError,
     events::UnstakeRequested,
     state::{Node, Task, TaskStatus},
@@ -49,17 +48,11 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
     );
     // Never before the last round the node submitted for has run its whole timeline: until
     // then its proof or its list can still be audited, and the stake must still be there.
-    let in_flight_until = if node.last_submitted_round == NO_ROUND {
-        0
-    } else {
-        let end = task
-            .schedule()
-            .timeline(node.last_submitted_round)
-            .ok_or(GradualError::MathOverflow)?
-            .end();
-        task.round_at(end)
-            .and_then(|r| r.checked_add(1))
-            .ok_or(GradualError::MathOverflow)?
+    // (Stored by submit: recomputing it from today's schedule fails for rounds before the
+    // config base once two updates have been folded.)
+    let in_flight_until = match task.round_at(node.in_flight_until_slot) {
+        Some(r) => r.checked_add(1).ok_or(GradualError::MathOverflow)?,
+        None => 0,
     };
     let release_round = round
         .checked_add(config.unbond_rounds)

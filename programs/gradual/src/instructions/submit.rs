@@ -199,6 +199,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     };
     submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;
     node.last_submitted_round = args.round;
+    node.in_flight_until_slot = node.in_flight_until_slot.max(timeline.end());
 
     emit!(Submitted {
         task: task_key,

@@ -50,6 +50,9 @@ pub struct DistributionList {
     /// Set at acceptance: from this slot entries can no longer be claimed, and
     /// `close_distribution` returns what is unclaimed to the bounty (0 until accepted).
     pub claim_deadline_slot: u64,
+    /// First slot of the list's round: only nodes that joined before it can be paid by index
+    /// (an index freed by close_node and reused by a later joiner never collects old entries).
+    pub round_start_slot: u64,
     pub declared_count: u32,
     pub written: u32,
     pub claimed_count: u32,
@@ -157,19 +160,20 @@ mod tests {
 
     #[test]
     fn list_layout_is_pinned() {
-        assert_eq!(size_of::<DistributionList>(), 168);
+        assert_eq!(size_of::<DistributionList>(), 176);
         assert_eq!(core::mem::align_of::<DistributionList>(), 8);
         assert_eq!(offset_of!(DistributionList, declared_total), 104);
         assert_eq!(offset_of!(DistributionList, upload_end_slot), 128);
         assert_eq!(offset_of!(DistributionList, claim_deadline_slot), 136);
-        assert_eq!(offset_of!(DistributionList, declared_count), 144);
-        assert_eq!(offset_of!(DistributionList, last_index), 156);
-        assert_eq!(offset_of!(DistributionList, max_nodes), 160);
-        assert_eq!(offset_of!(DistributionList, attempt), 164);
-        assert_eq!(offset_of!(DistributionList, status), 165);
+        assert_eq!(offset_of!(DistributionList, round_start_slot), 144);
+        assert_eq!(offset_of!(DistributionList, declared_count), 152);
+        assert_eq!(offset_of!(DistributionList, last_index), 164);
+        assert_eq!(offset_of!(DistributionList, max_nodes), 168);
+        assert_eq!(offset_of!(DistributionList, attempt), 172);
+        assert_eq!(offset_of!(DistributionList, status), 173);
         assert_eq!(
             DistributionList::full_space(16_384, 10_000),
-            8 + 168 + 2_048 + 1_250 + 100_000
+            8 + 176 + 2_048 + 1_250 + 100_000
         );
     }
 

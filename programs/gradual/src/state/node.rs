@@ -40,6 +40,10 @@ pub struct Node {
     pub history_from_round: u64,
     /// Open audits against this node (either kind): its stake cannot be withdrawn meanwhile.
     pub open_audits: u32,
+    /// End of the whole timeline of the last round this node submitted for (set by `submit`
+    /// from the round's own config): until then its proof or its list can still be audited,
+    /// so its stake cannot be released and its account cannot close.
+    pub in_flight_until_slot: u64,
 }
 
 impl Node {
