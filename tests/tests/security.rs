@@ -856,3 +856,49 @@ async fn closed_task_closes_its_vaults_and_account() {
         t.send(&[again], &[&auth]).await
     );
 }
+
+/// Found in review: the release round was recomputed from the last submitted round's
+/// timeline under today's schedule, which has no answer for rounds before the config base
+/// once two updates were folded: the node could never unstake. The end slot is stored at
+/// submit now.
+#[tokio::test]
+async fn unstake_works_after_config_updates_fold_past_the_last_submitted_round() {
+    let mut t = TestContext::with(Setup {
+        nodes: 2,
+        ..Setup::default()
+    })
+    .await;
+    let auth = t.authority.insecure_clone();
+    t.warp_to_submission(0).await;
+    t.submit(0, 0, b"p").await.ok();
+    let mut config = default_config();
+    config.round_slots = 120;
+    t.send(
+        &[ix::update_task(auth.pubkey(), t.task, 3, config)],
+        &[&auth],
+    )
+    .await
+    .ok();
+    t.warp_to_round(4).await;
+    config.round_slots = 100;
+    t.send(
+        &[ix::update_task(auth.pubkey(), t.task, 6, config)],
+        &[&auth],
+    )
+    .await
+    .ok();
+    let task = t.task().await;
+    assert_eq!(task.config_base_round, 3, "the first update was folded");
+    assert!(task.schedule().timeline(0).is_none());
+    let op = t.nodes[0].operator.insecure_clone();
+    t.send(&[ix::request_unstake(op.pubkey(), t.task, 50_000)], &[&op])
+        .await
+        .ok();
+    let node = t.node(0).await;
+    assert_eq!(node.unbonding, 50_000);
+    t.warp_to_round(node.unbonding_release_round).await;
+    let acct = t.nodes[0].stake_account;
+    let ix = ix::withdraw_stake(op.pubkey(), t.task, t.stake_accounts(acct));
+    t.send(&[ix], &[&op]).await.ok();
+    t.assert_invariants().await;
+}
