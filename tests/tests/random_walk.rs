@@ -45,6 +45,8 @@ struct Walk {
     stats: Stats,
     /// After the walk: cranks look at every round, not only the last few.
     draining: bool,
+    /// Audits not seen resolved yet.
+    unresolved: BTreeSet<(u64, u8, usize)>,
     /// Rounds seen settled (skipped by the cranks from then on).
     settled: BTreeSet<u64>,
     /// Skewed lists that were accepted (no eligible honest node accused them in time).
@@ -191,6 +193,7 @@ impl Walk {
                 let op = self.t.nodes[n].operator.insecure_clone();
                 if self.step("raise_audit", &[ix], &[&op]).await {
                     self.audits.insert((r, 0, target));
+                    self.unresolved.insert((r, 0, target));
                     self.everyone_votes(r, 0, target).await;
                 }
             }
@@ -205,7 +208,9 @@ impl Walk {
                 };
                 self.vote(n, r, kind, target).await;
             }
-            60..=67 => self.crank_round(cur).await,
+            60..=67 => {
+                self.crank_round(cur).await;
+            }
             68..=73 => self.distribute(cur).await,
             74..=79 => {
                 // A crank claims every entry of a random list (refused unless accepted).
@@ -374,9 +379,10 @@ impl Walk {
     }
 
     /// Resolve due audits, then select / skip / finalize whatever round is distributing.
-    async fn crank_round(&mut self, cur: Option<u64>) {
+    /// Returns whether a crank landed.
+    async fn crank_round(&mut self, cur: Option<u64>) -> bool {
         let slot = self.t.slot().await;
-        let due: Vec<_> = self.audits.iter().copied().collect();
+        let due: Vec<_> = self.unresolved.iter().copied().collect();
         for (r, kind, target) in due {
             let kind_e = if kind == 0 {
                 AuditKind::Submission
@@ -391,15 +397,18 @@ impl Walk {
                 &mut acc.data.as_slice(),
             )
             .expect("audit");
-            if a.status == gradual::state::AuditStatus::Open && slot >= a.deadline_slot {
+            if a.status != gradual::state::AuditStatus::Open {
+                self.unresolved.remove(&(r, kind, target));
+                continue;
+            }
+            if slot >= a.deadline_slot {
                 let keys = self.t.touched();
                 let before = self.t.snapshot(&keys).await;
                 let out = self.t.resolve(r, kind_e, target).await;
-                self.record("resolve_audit", out, before, &keys).await;
-                return;
+                return self.record("resolve_audit", out, before, &keys).await;
             }
         }
-        let Some(c) = cur else { return };
+        let Some(c) = cur else { return false };
         let from = if self.draining {
             0
         } else {
@@ -438,9 +447,10 @@ impl Walk {
                 if finalizing && self.lists.get(&(r, attempt)) == Some(&true) {
                     self.skewed_accepted += 1;
                 }
-                return;
+                return true;
             }
         }
+        false
     }
 
     /// The selected distributor uploads an honest list (or a skewed one if malicious).
@@ -546,6 +556,7 @@ impl Walk {
                         );
                         if self.step("raise_list_audit", &[ix], &[&hop]).await {
                             self.audits.insert((r, 1, d));
+                            self.unresolved.insert((r, 1, d));
                             self.everyone_votes(r, 1, d).await;
                             break;
                         }
@@ -577,6 +588,7 @@ async fn random_walk_keeps_every_invariant() {
         stats: Stats::default(),
         draining: false,
         settled: BTreeSet::new(),
+        unresolved: BTreeSet::new(),
         skewed_accepted: 0,
     };
     let started = std::time::Instant::now();
@@ -589,9 +601,11 @@ async fn random_walk_keeps_every_invariant() {
     // Drain: time runs on with cranks until every round that opened has settled.
     let last = w.current_round().await.unwrap_or(0);
     w.draining = true;
+    // Each pass cranks until nothing more lands at this slot (rounds the walk left behind
+    // need several cranks each: resolve, select or skip per attempt, finalize).
     for _ in 0..400 {
         let cur = w.current_round().await;
-        w.crank_round(cur).await;
+        while w.crank_round(cur).await {}
         w.distribute(cur).await;
         let now = w.t.slot().await;
         w.t.warp_to(now + 5).await;
