@@ -50,9 +50,12 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
     // then its proof or its list can still be audited, and the stake must still be there.
     // (Stored by submit: recomputing it from today's schedule fails for rounds before the
     // config base once two updates have been folded.)
+    // 0 means the node never submitted (a task may start at slot 0, where round_at is 0).
     let in_flight_until = match task.round_at(node.in_flight_until_slot) {
-        Some(r) => r.checked_add(1).ok_or(GradualError::MathOverflow)?,
-        None => 0,
+        Some(r) if node.in_flight_until_slot > 0 => {
+            r.checked_add(1).ok_or(GradualError::MathOverflow)?
+        }
+        _ => 0,
     };
     let release_round = round
         .checked_add(config.unbond_rounds)
