@@ -101,12 +101,47 @@ pub fn decode_round(address: Pubkey, account: &RawAccount) -> Result<RoundState,
 pub struct ListState {
     /// The zero-copy header.
     pub header: DistributionList,
-    /// Entries written so far, in order.
+    /// Entries written so far, in position order (position `i` is `entries[i]` once the list is
+    /// complete; chunks may land in any order, see `filled`).
     pub entries: Vec<DistributionEntry>,
-    /// Whether entry `i` was claimed.
+    /// Whether position `i` is written (`declared_count` flags).
+    pub filled: Vec<bool>,
+    /// Whether entry `i` was claimed (`declared_count` flags).
     pub claimed: Vec<bool>,
     /// The candidate indexes the list was checked against (ascending).
     pub candidates: Vec<u32>,
+    /// Whether `grow_distribution` has brought the account to its full size.
+    pub full_size: bool,
+    /// The account's current data length.
+    pub data_len: usize,
+}
+
+impl ListState {
+    /// `grow_distribution` instructions still needed to reach full size.
+    pub fn grows_missing(&self) -> u32 {
+        let missing = self.header.layout().end.saturating_sub(self.data_len);
+        missing.div_ceil(gradual::state::MAX_GROWTH_PER_INSTRUCTION) as u32
+    }
+
+    /// Maximal runs `(start, end)` of positions not written yet.
+    pub fn unfilled_runs(&self) -> Vec<(usize, usize)> {
+        let mut runs = vec![];
+        let mut start = None;
+        for (i, &f) in self.filled.iter().enumerate() {
+            match (f, start) {
+                (false, None) => start = Some(i),
+                (true, Some(s)) => {
+                    runs.push((s, i));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            runs.push((s, self.filled.len()));
+        }
+        runs
+    }
 }
 
 /// Decodes a DistributionList account.
@@ -125,26 +160,38 @@ pub fn decode_list(address: Pubkey, account: &RawAccount) -> Result<ListState, S
         address,
         expected: "DistributionList",
     };
+    let layout = header.layout();
     let (max, count) = (header.max_nodes, header.declared_count);
-    let entries = (0..header.written)
-        .map(|i| DistributionList::entry(&account.data, max, count, i).map_err(|_| wrong()))
+    let data = &account.data;
+    // Before grow_distribution brings the list to full size, nothing is written or claimed.
+    let full = data.len() >= layout.end;
+    let bits = |region: Result<&[u8], _>| -> Result<Vec<bool>, SdkError> {
+        if !full {
+            return Ok(vec![false; count as usize]);
+        }
+        let region = region.map_err(|_| wrong())?;
+        Ok((0..count)
+            .map(|i| gradual::bitmap::get(region, i))
+            .collect())
+    };
+    let filled = bits(DistributionList::filled(data, &layout))?;
+    let claimed = bits(DistributionList::claimed(data, &layout))?;
+    let entries = (0..count)
+        .filter(|&i| filled[i as usize])
+        .map(|i| DistributionList::entry(data, &layout, i).map_err(|_| wrong()))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut data = account.data.clone();
-    let claimed_bits = DistributionList::claimed_mut(&mut data, max, count)
-        .map_err(|_| wrong())?
-        .to_vec();
-    let claimed = (0..header.written)
-        .map(|i| gradual::bitmap::get(&claimed_bits, i))
-        .collect();
-    let candidate_bits = DistributionList::candidates(&account.data, max).map_err(|_| wrong())?;
+    let candidate_bits = DistributionList::candidates(data, &layout).map_err(|_| wrong())?;
     let candidates = (0..max)
         .filter(|&i| gradual::bitmap::get(candidate_bits, i))
         .collect();
     Ok(ListState {
         header,
         entries,
+        filled,
         claimed,
         candidates,
+        full_size: full,
+        data_len: data.len(),
     })
 }
 

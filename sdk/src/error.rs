@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 84] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 87] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -168,6 +168,9 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 84] = [
     GradualError::TaskStillNeeded,
     GradualError::InvalidTrustFlags,
     GradualError::PayoutNotOwnedByAuthority,
+    GradualError::ListNotFullyAllocated,
+    GradualError::ListFullyAllocated,
+    GradualError::BatchAccountsMismatch,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

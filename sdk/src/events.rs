@@ -48,6 +48,7 @@ events!(
     DistributionFailed,
     DistributionAccepted,
     RewardClaimed,
+    RewardsPaid,
     AccountClosed,
     TaskClosed,
     SlashedStakeSwept,

@@ -422,7 +422,61 @@ pub fn begin_distribution(
     )
 }
 
-/// `append_distribution`: writes `entries` at `offset` of the list.
+/// `grow_distribution` (permissionless): grows the list by up to 10 KiB toward its full size.
+/// Send [`grows_needed`] of them after `begin_distribution`, in any order (see
+/// [`begin_distribution_txs`]).
+pub fn grow_distribution(task: Pubkey, round: u64, attempt: u8) -> Instruction {
+    build(
+        acc::GrowDistribution {
+            list: pda::distribution(&task, round, attempt).0,
+        },
+        data::GrowDistribution {},
+    )
+}
+
+/// `grow_distribution` instructions a list of `entry_count` entries over `max_nodes` needs.
+pub fn grows_needed(max_nodes: u32, entry_count: u32) -> u32 {
+    gradual::state::DistributionList::grows_needed(max_nodes, entry_count)
+}
+
+/// `grow_distribution` instructions that fit one transaction beside a begin (or alone).
+pub const GROWS_PER_TX: usize = 40;
+
+/// The instruction groups that begin a list and bring it to full size: the begin with as many
+/// grows as fit, then the remaining grows in groups of [`GROWS_PER_TX`]. The first group must
+/// land first; the others may be sent together, in any order.
+#[allow(clippy::too_many_arguments)]
+pub fn begin_distribution_txs(
+    operator: Pubkey,
+    node: Pubkey,
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    max_nodes: u32,
+    entry_count: u32,
+    total: u64,
+) -> Vec<Vec<Instruction>> {
+    let mut grows = (0..grows_needed(max_nodes, entry_count))
+        .map(|_| grow_distribution(task, round, attempt))
+        .collect::<Vec<_>>();
+    let first_grows = grows.len().min(GROWS_PER_TX / 2);
+    let mut first = vec![begin_distribution(
+        operator,
+        node,
+        task,
+        round,
+        attempt,
+        entry_count,
+        total,
+    )];
+    first.extend(grows.drain(..first_grows));
+    let mut out = vec![first];
+    out.extend(grows.chunks(GROWS_PER_TX).map(<[_]>::to_vec));
+    out
+}
+
+/// `append_distribution`: writes `entries` at positions `offset..` of the list. Chunks may be
+/// sent all at once and land in any order once the list is at full size.
 pub fn append_distribution(
     operator: Pubkey,
     task: Pubkey,
@@ -442,8 +496,23 @@ pub fn append_distribution(
     )
 }
 
-/// Entries per `append_distribution` that fit one transaction with the operator as fee payer.
-pub const ENTRIES_PER_APPEND: usize = 100;
+/// Entries per `append_distribution` that fit one transaction with the operator as fee payer
+/// and room for two compute-budget instructions.
+pub const ENTRIES_PER_APPEND: usize = 90;
+
+/// The two compute-budget instructions a sender puts first: a compute-unit limit and a price
+/// in micro-lamports per compute unit (wire format of the ComputeBudget program).
+pub fn compute_budget(units: u32, micro_lamports: u64) -> [Instruction; 2] {
+    let program = anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111");
+    let mut limit = vec![2u8];
+    limit.extend_from_slice(&units.to_le_bytes());
+    let mut price = vec![3u8];
+    price.extend_from_slice(&micro_lamports.to_le_bytes());
+    [
+        Instruction::new_with_bytes(program, &limit, vec![]),
+        Instruction::new_with_bytes(program, &price, vec![]),
+    ]
+}
 
 /// `seal_distribution`.
 pub fn seal_distribution(operator: Pubkey, task: Pubkey, round: u64, attempt: u8) -> Instruction {
@@ -508,6 +577,53 @@ pub fn claim_reward(
         },
     )
 }
+
+/// One entry of a batch payout: its position and the paid node's accounts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payee {
+    /// Position of the entry in the accepted list.
+    pub entry_index: u32,
+    /// The paid Node account.
+    pub node: Pubkey,
+    /// That node's registered reward account.
+    pub reward_account: Pubkey,
+}
+
+/// `pay_rewards` (permissionless crank): pays every entry of `payees` in one transaction.
+pub fn pay_rewards(
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    reward_mint: Pubkey,
+    token_program: Pubkey,
+    payees: &[Payee],
+) -> Instruction {
+    let mut ix = build(
+        acc::PayRewards {
+            task,
+            list: pda::distribution(&task, round, attempt).0,
+            bounty_vault: pda::bounty_vault(&task).0,
+            reward_mint,
+            token_program,
+        },
+        data::PayRewards {
+            args: args::PayRewardsArgs {
+                round,
+                attempt,
+                entries: payees.iter().map(|p| p.entry_index).collect(),
+            },
+        },
+    );
+    for p in payees {
+        ix.accounts.push(AccountMeta::new_readonly(p.node, false));
+        ix.accounts.push(AccountMeta::new(p.reward_account, false));
+    }
+    ix
+}
+
+/// Entries per `pay_rewards` that fit a legacy transaction (two new keys per entry) with
+/// room for two compute-budget instructions.
+pub const PAYEES_PER_TX: usize = 11;
 
 /// `set_reward_account`: the node's authority has it paid into `reward_account` from now on.
 pub fn set_reward_account(authority: Pubkey, task: Pubkey, reward_account: Pubkey) -> Instruction {

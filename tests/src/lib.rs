@@ -339,6 +339,102 @@ impl TestContext {
         }
     }
 
+    /// Sends `ixs` as a v0 transaction paid by the bank payer, its accounts (other than the
+    /// payer and the programs) taken from an address lookup table written into the bank, and
+    /// checks the packet limit and the account-lock limit (64) as a cluster would.
+    pub async fn send_with_lookup_table(&mut self, ixs: &[Instruction]) -> Outcome {
+        use solana_address_lookup_table_interface::state::{AddressLookupTable, LookupTableMeta};
+        use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
+        let payer = self.ctx.payer.insecure_clone();
+        let programs: Vec<Pubkey> = ixs.iter().map(|i| i.program_id).collect();
+        let mut addresses: Vec<Pubkey> = vec![];
+        for a in ixs.iter().flat_map(|i| i.accounts.iter()) {
+            if a.pubkey != payer.pubkey()
+                && !programs.contains(&a.pubkey)
+                && !addresses.contains(&a.pubkey)
+            {
+                addresses.push(a.pubkey);
+            }
+        }
+        let table = Pubkey::new_unique();
+        let data = AddressLookupTable {
+            meta: LookupTableMeta {
+                deactivation_slot: u64::MAX,
+                last_extended_slot: 0,
+                last_extended_slot_start_index: 0,
+                authority: Some(payer.pubkey()),
+                _padding: 0,
+            },
+            addresses: addresses.clone().into(),
+        }
+        .serialize_for_tests()
+        .expect("lookup table");
+        let lamports = self
+            .ctx
+            .banks_client
+            .get_rent()
+            .await
+            .unwrap()
+            .minimum_balance(data.len());
+        self.ctx.set_account(
+            &table,
+            &solana_account::AccountSharedData::from(Account {
+                lamports,
+                data,
+                owner: solana_sdk_ids::address_lookup_table::ID,
+                executable: false,
+                rent_epoch: 0,
+            }),
+        );
+        let blockhash = self
+            .ctx
+            .get_new_latest_blockhash()
+            .await
+            .expect("blockhash");
+        let message = v0::Message::try_compile(
+            &payer.pubkey(),
+            ixs,
+            &[AddressLookupTableAccount {
+                key: table,
+                addresses,
+            }],
+            blockhash,
+        )
+        .expect("v0 message");
+        let locked = message.account_keys.len()
+            + message
+                .address_table_lookups
+                .iter()
+                .map(|l| l.writable_indexes.len() + l.readonly_indexes.len())
+                .sum::<usize>();
+        assert!(
+            locked <= 64,
+            "{locked} accounts exceed the 64-account lock limit"
+        );
+        let size = 1 + 64 + bincode_v0_len(&message);
+        assert!(
+            size <= 1_232,
+            "transaction of {size} bytes exceeds the 1,232-byte packet limit"
+        );
+        let tx = solana_transaction::versioned::VersionedTransaction::try_new(
+            VersionedMessage::V0(message),
+            &[&payer],
+        )
+        .expect("signed");
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks transport");
+        let meta = res.metadata.expect("metadata");
+        Outcome {
+            result: res.result,
+            cu: meta.compute_units_consumed,
+            logs: meta.log_messages,
+        }
+    }
+
     /// The bank's current slot (from the Clock sysvar, as the program sees it).
     pub async fn slot(&mut self) -> u64 {
         let clock = self
@@ -690,8 +786,9 @@ impl TestContext {
         None
     }
 
-    /// Node `i` uploads and seals `entries` for `round`/`attempt` in 100-entry chunks.
-    /// Returns the outcomes of begin, every append and seal.
+    /// Node `i` uploads and seals `entries` for `round`/`attempt`: begin (with the grows that
+    /// fit beside it), the other grows, then chunks of `ix::ENTRIES_PER_APPEND`.
+    /// Returns the outcomes of every transaction, in that order.
     pub async fn upload_list(
         &mut self,
         i: usize,
@@ -701,17 +798,20 @@ impl TestContext {
     ) -> Vec<Outcome> {
         let op = self.nodes[i].operator.insecure_clone();
         let total = entries.iter().map(|e| e.amount).sum();
+        let max_nodes = self.round(round).await.map_or(0, |r| r.0.max_nodes);
         let mut outs = vec![];
-        let begin = ix::begin_distribution(
+        for group in ix::begin_distribution_txs(
             op.pubkey(),
             pda::node(&self.task, &op.pubkey()).0,
             self.task,
             round,
             attempt,
+            max_nodes,
             entries.len() as u32,
             total,
-        );
-        outs.push(self.send_as(&op, &[begin]).await.ok());
+        ) {
+            outs.push(self.send_as(&op, &group).await.ok());
+        }
         for (k, chunk) in entries.chunks(ix::ENTRIES_PER_APPEND).enumerate() {
             let offset = (k * ix::ENTRIES_PER_APPEND) as u32;
             let append = ix::append_distribution(
@@ -881,6 +981,48 @@ pub fn bincode_len(tx: &Transaction) -> usize {
         + 32
         + short_vec(m.instructions.len())
         + ixs
+}
+
+fn short_vec(n: usize) -> usize {
+    if n < 0x80 {
+        1
+    } else if n < 0x4000 {
+        2
+    } else {
+        3
+    }
+}
+
+/// Wire size of a v0 message (version prefix included).
+pub fn bincode_v0_len(m: &solana_message::v0::Message) -> usize {
+    let ixs: usize = m
+        .instructions
+        .iter()
+        .map(|i| {
+            1 + short_vec(i.accounts.len())
+                + i.accounts.len()
+                + short_vec(i.data.len())
+                + i.data.len()
+        })
+        .sum();
+    let lookups: usize = m
+        .address_table_lookups
+        .iter()
+        .map(|l| {
+            32 + short_vec(l.writable_indexes.len())
+                + l.writable_indexes.len()
+                + short_vec(l.readonly_indexes.len())
+                + l.readonly_indexes.len()
+        })
+        .sum();
+    1 + 3
+        + short_vec(m.account_keys.len())
+        + 32 * m.account_keys.len()
+        + 32
+        + short_vec(m.instructions.len())
+        + ixs
+        + short_vec(m.address_table_lookups.len())
+        + lookups
 }
 
 /// Account states captured by [`TestContext::snapshot`].

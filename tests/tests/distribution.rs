@@ -4,12 +4,15 @@
 
 use gradual::{
     errors::GradualError,
-    events::{DistributionAccepted, DistributionFailed, DistributorSelected, RewardClaimed},
+    events::{
+        DistributionAccepted, DistributionFailed, DistributorSelected, RewardClaimed, RewardsPaid,
+    },
     state::{AuditKind, DistributionEntry, DistributionStatus},
 };
 use gradual_sdk::{ix, pda};
 use gradual_tests::*;
 use solana_instruction::AccountMeta;
+use solana_pubkey::Pubkey;
 use solana_signer::Signer;
 
 /// `n` nodes, the first `submitters` submitted round 0; bank at attempt 0's upload start.
@@ -203,7 +206,6 @@ async fn lists_are_checked_as_they_arrive() {
             append(0, vec![(0, 600), (1, 401)]),
             GradualError::OverBudget,
         ),
-        (append(1, vec![(0, 10)]), GradualError::WrongOffset),
         (
             append(0, vec![(0, 1), (1, 1), (2, 1), (3, 1), (4, 1)]),
             GradualError::TooManyEntries,
@@ -232,33 +234,34 @@ async fn lists_are_checked_as_they_arrive() {
         t.send(&[foreign], &[&other_op]).await
     );
 
-    t.send(&[append(0, vec![(0, 250), (1, 250)])], &[&op])
+    // Chunks land in any order: the second half first.
+    t.send(&[append(2, vec![(2, 250), (3, 249)])], &[&op])
         .await
         .ok();
-    // Across chunks the order is kept too.
-    assert_rejected!(
-        t,
-        GradualError::UnsortedEntries,
-        t.send(&[append(2, vec![(0, 250)])], &[&op]).await
-    );
-    assert_rejected!(
-        t,
-        GradualError::DuplicateEntry,
-        t.send(&[append(2, vec![(1, 250)])], &[&op]).await
-    );
-    // A retried chunk that already landed is refused.
-    assert_rejected!(
-        t,
-        GradualError::WrongOffset,
-        t.send(&[append(0, vec![(0, 250), (1, 250)])], &[&op]).await
-    );
     let seal = ix::seal_distribution(op.pubkey(), task, 0, 0);
     assert_rejected!(
         t,
         GradualError::CountMismatch,
         t.send(std::slice::from_ref(&seal), &[&op]).await
     );
-    t.send(&[append(2, vec![(2, 250), (3, 249)])], &[&op])
+    // A retried chunk that already landed, or one overlapping it, is refused whole.
+    assert_rejected!(
+        t,
+        GradualError::WrongOffset,
+        t.send(&[append(2, vec![(2, 250), (3, 249)])], &[&op]).await
+    );
+    assert_rejected!(
+        t,
+        GradualError::WrongOffset,
+        t.send(&[append(1, vec![(1, 1), (2, 1)])], &[&op]).await
+    );
+    // The running sum counts every chunk landed, whatever the order.
+    assert_rejected!(
+        t,
+        GradualError::OverBudget,
+        t.send(&[append(0, vec![(0, 500), (1, 252)])], &[&op]).await
+    );
+    t.send(&[append(0, vec![(0, 250), (1, 250)])], &[&op])
         .await
         .ok();
     assert_rejected!(
@@ -704,4 +707,134 @@ async fn selection_waits_for_a_slot_hash_after_the_attempt_start() {
         t.position_of_index(header.selected_node).await,
         Some(pick as usize)
     );
+}
+
+/// Begins a 4-entry list of 1,000 on round 0 and lands `first` at position 0 and `second` at
+/// position 2, second chunk first; returns the seal's outcome and whether it changed nothing.
+async fn seal_with_chunks(first: [(u16, u64); 2], second: [(u16, u64); 2]) -> (Outcome, bool) {
+    let mut t = ready_to_distribute(5, 4).await;
+    let (_, chosen) = t.select(0).await;
+    let op = t.nodes[chosen.unwrap()].operator.insecure_clone();
+    let task = t.task;
+    t.send(
+        &[ix::begin_distribution(
+            op.pubkey(),
+            pda::node(&task, &op.pubkey()).0,
+            task,
+            0,
+            0,
+            4,
+            1_000,
+        )],
+        &[&op],
+    )
+    .await
+    .ok();
+    let chunk = |offset, pairs: [(u16, u64); 2]| {
+        let entries = pairs
+            .into_iter()
+            .map(|(node_index, amount)| DistributionEntry { node_index, amount })
+            .collect();
+        ix::append_distribution(op.pubkey(), task, 0, 0, offset, entries)
+    };
+    t.send(&[chunk(2, second)], &[&op]).await.ok();
+    t.send(&[chunk(0, first)], &[&op]).await.ok();
+    let mut keys = t.touched();
+    keys.push(pda::distribution(&task, 0, 0).0);
+    let before = t.snapshot(&keys).await;
+    let out = t
+        .send(&[ix::seal_distribution(op.pubkey(), task, 0, 0)], &[&op])
+        .await;
+    let unchanged = before == t.snapshot(&keys).await;
+    (out, unchanged)
+}
+
+#[tokio::test]
+async fn seal_checks_order_across_chunk_borders() {
+    // Each chunk is sorted and every amount is in budget: only the border is wrong.
+    let (out, unchanged) = seal_with_chunks([(0, 250), (2, 250)], [(1, 250), (3, 250)]).await;
+    assert_program_error(&out, GradualError::UnsortedEntries);
+    assert!(unchanged, "a refused seal changes nothing");
+    let (out, unchanged) = seal_with_chunks([(0, 250), (1, 250)], [(1, 250), (3, 250)]).await;
+    assert_program_error(&out, GradualError::DuplicateEntry);
+    assert!(unchanged, "a refused seal changes nothing");
+    // The same chunks in a valid order seal, landed in reverse.
+    let (out, _) = seal_with_chunks([(0, 250), (1, 250)], [(2, 250), (3, 250)]).await;
+    out.ok();
+}
+
+/// Node `i`'s batch-payout pair for entry `k`.
+fn payee(t: &TestContext, k: u32, i: usize) -> ix::Payee {
+    ix::Payee {
+        entry_index: k,
+        node: t.nodes[i].node,
+        reward_account: t.nodes[i].reward_account,
+    }
+}
+
+#[tokio::test]
+async fn batch_payouts_pay_every_entry_once() {
+    let mut t = ready_to_distribute(5, 4).await;
+    let (_, chosen) = t.select(0).await;
+    let entries = equal_split(&[0, 1, 2, 3], 1_000);
+    t.upload_list(chosen.unwrap(), 0, 0, &entries).await;
+    let (mint, program) = {
+        let r = t.reward_accounts(Pubkey::default());
+        (r.mint, r.token_program)
+    };
+    let task = t.task;
+    let pay = |payees: &[ix::Payee]| ix::pay_rewards(task, 0, 0, mint, program, payees);
+
+    // Not before acceptance.
+    let early = pay(&[payee(&t, 0, 0)]);
+    assert_rejected!(t, GradualError::NotFinalized, t.send(&[early], &[]).await);
+    warp_past_list_audit(&mut t, 0, 0).await;
+    t.send(&[ix::finalize_distribution(t.task, 0, 0)], &[])
+        .await
+        .ok();
+
+    // Bad batches fail whole and change nothing.
+    let mut no_pair = pay(&[payee(&t, 0, 0)]);
+    no_pair.accounts.pop();
+    let mut wrong_account = pay(&[payee(&t, 1, 1)]);
+    let last = wrong_account.accounts.len() - 1;
+    wrong_account.accounts[last].pubkey = t.nodes[0].reward_account;
+    for (ixn, expected) in [
+        (no_pair, GradualError::BatchAccountsMismatch),
+        (pay(&[]), GradualError::BatchAccountsMismatch),
+        (pay(&[payee(&t, 9, 0)]), GradualError::EntryOutOfRange),
+        (
+            pay(&[payee(&t, 0, 0), payee(&t, 1, 0)]),
+            GradualError::NotYourEntry,
+        ),
+        (pay(&[payee(&t, 3, 4)]), GradualError::NotYourEntry),
+        (wrong_account, GradualError::WrongRewardAccount),
+    ] {
+        assert_rejected!(t, expected, t.send(&[ixn], &[]).await);
+    }
+
+    // Entries 0 and 1, then 1 again with 2 and 3: entry 1 is skipped, not paid twice.
+    let out = t
+        .send(&[pay(&[payee(&t, 0, 0), payee(&t, 1, 1)])], &[])
+        .await
+        .ok();
+    let ev = out.events_of::<RewardsPaid>();
+    assert_eq!((ev[0].paid, ev[0].amount, ev[0].skipped), (2, 500, 0));
+    let out = t
+        .send(
+            &[pay(&[payee(&t, 1, 1), payee(&t, 2, 2), payee(&t, 3, 3)])],
+            &[],
+        )
+        .await
+        .ok();
+    let ev = out.events_of::<RewardsPaid>();
+    assert_eq!((ev[0].paid, ev[0].amount, ev[0].skipped), (2, 500, 1));
+    for (i, e) in entries.iter().enumerate() {
+        assert_eq!(t.token_balance(&t.nodes[i].reward_account).await, e.amount);
+    }
+    // The per-node claim sees the batch's payment.
+    assert_rejected!(t, GradualError::AlreadyClaimed, t.claim(2, 0, 0, 2).await);
+    let task = t.task().await;
+    assert_eq!((task.reserved_rewards, task.total_claimed), (0, 1_000));
+    t.assert_invariants().await;
 }

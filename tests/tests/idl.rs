@@ -60,6 +60,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("resolve_audit", ix::ResolveAudit::DISCRIMINATOR),
         ("select_distributor", ix::SelectDistributor::DISCRIMINATOR),
         ("begin_distribution", ix::BeginDistribution::DISCRIMINATOR),
+        ("grow_distribution", ix::GrowDistribution::DISCRIMINATOR),
         ("append_distribution", ix::AppendDistribution::DISCRIMINATOR),
         ("seal_distribution", ix::SealDistribution::DISCRIMINATOR),
         ("skip_distribution", ix::SkipDistribution::DISCRIMINATOR),
@@ -68,6 +69,7 @@ fn idl_describes_every_instruction_account_and_event() {
             ix::FinalizeDistribution::DISCRIMINATOR,
         ),
         ("claim_reward", ix::ClaimReward::DISCRIMINATOR),
+        ("pay_rewards", ix::PayRewards::DISCRIMINATOR),
         ("close_vote", ix::CloseVote::DISCRIMINATOR),
         ("close_audit", ix::CloseAudit::DISCRIMINATOR),
         ("close_distribution", ix::CloseDistribution::DISCRIMINATOR),
@@ -136,6 +138,7 @@ fn idl_describes_every_instruction_account_and_event() {
             ev::DistributionAccepted::DISCRIMINATOR,
         ),
         ("RewardClaimed", ev::RewardClaimed::DISCRIMINATOR),
+        ("RewardsPaid", ev::RewardsPaid::DISCRIMINATOR),
         ("AccountClosed", ev::AccountClosed::DISCRIMINATOR),
         ("TaskClosed", ev::TaskClosed::DISCRIMINATOR),
         ("SlashedStakeSwept", ev::SlashedStakeSwept::DISCRIMINATOR),
@@ -173,5 +176,5 @@ fn idl_describes_every_instruction_account_and_event() {
         );
     }
     // Every event type in the program is in the IDL (no event added without a row above).
-    assert_eq!(idl["events"].as_array().unwrap().len(), 32);
+    assert_eq!(idl["events"].as_array().unwrap().len(), 33);
 }

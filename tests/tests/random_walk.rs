@@ -230,13 +230,9 @@ impl Walk {
                         &acc.data[8..gradual::state::DistributionList::HEADER_SPACE],
                     );
                 for e in 0..header.written {
-                    let entry = gradual::state::DistributionList::entry(
-                        &acc.data,
-                        header.max_nodes,
-                        header.declared_count,
-                        e,
-                    )
-                    .expect("entry");
+                    let entry =
+                        gradual::state::DistributionList::entry(&acc.data, &header.layout(), e)
+                            .expect("entry");
                     let Some(who) = self.t.position_of_index(u32::from(entry.node_index)).await
                     else {
                         continue;

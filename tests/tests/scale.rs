@@ -23,6 +23,10 @@ const NODES: u32 = 10_000;
 const MAX_NODES: u32 = 16_384;
 const STAKE: u64 = 50_000;
 const CHUNK: usize = ix::ENTRIES_PER_APPEND;
+/// Payees per `pay_rewards` when accounts come from a lookup table: the 64-account lock limit
+/// less the 7 fixed accounts (fee payer, task, list, vault, mint, token program, gradual),
+/// two accounts per payee.
+const LOCK_LIMITED_PAYEES: usize = 28;
 
 fn operator(i: u32) -> Keypair {
     let mut secret = [0xa5; 32];
@@ -82,17 +86,24 @@ async fn ten_thousand_nodes_one_round() {
     let mut task = t.task().await;
     let start = task.start_slot;
 
-    // 10,000 nodes with 50,000 stake each; every 100th has a reward account (the claimers).
+    // 10,000 nodes with 50,000 stake each and a reward account; every 100th claims itself
+    // (the claimers), a batch crank pays the others.
     let mut claimers = vec![];
+    let mut payees = vec![];
     for i in 0..NODES {
         let op = operator(i).pubkey();
         let (address, bump) = pda::node(&task_key, &op);
-        let mut reward_account = Pubkey::default();
+        let reward_account = Pubkey::new_unique();
+        let acct = token_account(t.reward.mint, op, 0, rent.minimum_balance(165));
+        t.ctx.set_account(&reward_account, &acct);
         if i % 100 == 0 {
-            reward_account = Pubkey::new_unique();
-            let acct = token_account(t.reward.mint, op, 0, rent.minimum_balance(165));
-            t.ctx.set_account(&reward_account, &acct);
             claimers.push((i, address, reward_account));
+        } else {
+            payees.push(ix::Payee {
+                entry_index: i,
+                node: address,
+                reward_account,
+            });
         }
         let node = Node {
             task: task_key,
@@ -222,16 +233,47 @@ async fn ten_thousand_nodes_one_round() {
         "begin_distribution (10,000 entries, 16,384 nodes)".into(),
         out.cu,
     );
+    let mut appends: Vec<_> = entries
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let offset = (k * CHUNK) as u32;
+            ix::append_distribution(op.pubkey(), task_key, 0, 0, offset, chunk.to_vec())
+        })
+        .collect();
+    // Until the list is at full size no chunk can land.
+    let out = t.send_as(&op, &appends[..1]).await;
+    assert_program_error(&out, gradual::errors::GradualError::ListNotFullyAllocated);
+    let grows = ix::grows_needed(MAX_NODES, NODES);
+    assert_eq!(grows, 10);
+    let grow_ixs: Vec<_> = (0..grows)
+        .map(|_| ix::grow_distribution(task_key, 0, 0))
+        .collect();
+    let out = t.send_as(&op, &grow_ixs).await.ok();
+    txs += 1;
+    report.insert("grow_distribution x10 (one transaction)".into(), out.cu);
+    let out = t
+        .send_as(&op, &[ix::grow_distribution(task_key, 0, 0)])
+        .await;
+    assert_program_error(&out, gradual::errors::GradualError::ListFullyAllocated);
+    // Every chunk at once, delivered in shuffled order.
+    let mut rng = Rng::new(0x5eed);
+    for k in (1..appends.len()).rev() {
+        appends.swap(k, rng.below(k as u64 + 1) as usize);
+    }
     let mut max_append = 0;
-    for (k, chunk) in entries.chunks(CHUNK).enumerate() {
-        let offset = (k * CHUNK) as u32;
-        let append = ix::append_distribution(op.pubkey(), task_key, 0, 0, offset, chunk.to_vec());
-        let out = t.send_as(&op, &[append]).await;
+    for (k, append) in appends.into_iter().enumerate() {
+        // As a node sends it: with a compute-unit limit and a priority fee (fits the packet).
+        let [limit, price] = ix::compute_budget(40_000, 1_000);
+        let out = t.send_as(&op, &[limit, price, append]).await;
         assert!(out.result.is_ok(), "chunk {k} failed: {:?}", out.logs);
         txs += 1;
         max_append = max_append.max(out.cu);
     }
-    report.insert("append_distribution (100 entries)".into(), max_append);
+    report.insert(
+        format!("append_distribution ({CHUNK} entries, any order)"),
+        max_append,
+    );
     let out = t
         .send_as(&op, &[ix::seal_distribution(op.pubkey(), task_key, 0, 0)])
         .await
@@ -259,11 +301,60 @@ async fn ten_thousand_nodes_one_round() {
         assert_eq!(t.token_balance(reward_account).await, 100);
     }
     report.insert("claim_reward (10,000-entry list)".into(), max_claim);
-    let task = t.task().await;
-    assert_eq!(
-        task.reserved_rewards,
-        1_000_000 - 100 * claimers.len() as u64
+
+    // The batch crank pays the other 9,900: one batch at the account-lock limit (what a
+    // lookup-table transaction carries), the rest in legacy-transaction batches.
+    let r = t.reward_accounts(Pubkey::default());
+    let (mint, program) = (r.mint, r.token_program);
+    let big = ix::pay_rewards(
+        task_key,
+        0,
+        0,
+        mint,
+        program,
+        &payees[..LOCK_LIMITED_PAYEES],
     );
+    let out = t.send_with_lookup_table(&[big]).await.ok();
+    report.insert(
+        format!("pay_rewards ({LOCK_LIMITED_PAYEES} entries, lookup table)"),
+        out.cu,
+    );
+    let mut pay_txs = 1u64;
+    let mut max_batch = 0;
+    for batch in payees[LOCK_LIMITED_PAYEES..].chunks(ix::PAYEES_PER_TX) {
+        let [limit, price] = ix::compute_budget(200_000, 1_000);
+        let pay = ix::pay_rewards(task_key, 0, 0, mint, program, batch);
+        let out = t.send(&[limit, price, pay], &[]).await.ok();
+        pay_txs += 1;
+        max_batch = max_batch.max(out.cu);
+    }
+    report.insert(
+        format!(
+            "pay_rewards ({} entries, legacy transaction)",
+            ix::PAYEES_PER_TX
+        ),
+        max_batch,
+    );
+    report.insert(
+        "transactions to pay 10,000 nodes (legacy batches)".into(),
+        (NODES as u64).div_ceil(ix::PAYEES_PER_TX as u64),
+    );
+    report.insert(
+        "transactions to pay 10,000 nodes (lookup-table batches)".into(),
+        (NODES as u64).div_ceil(LOCK_LIMITED_PAYEES as u64),
+    );
+    for p in payees.iter().step_by(97) {
+        assert_eq!(t.token_balance(&p.reward_account).await, 100);
+    }
+    // Paying again pays nothing.
+    let again = ix::pay_rewards(task_key, 0, 0, mint, program, &payees[..3]);
+    let out = t.send(&[again], &[]).await.ok();
+    let ev = out.events_of::<gradual::events::RewardsPaid>();
+    assert_eq!((ev[0].paid, ev[0].skipped), (0, 3));
+    let task = t.task().await;
+    assert_eq!(task.reserved_rewards, 0);
+    assert_eq!(task.total_claimed, 1_000_000);
+    assert!(pay_txs > 0);
     let list = pda::distribution(&task_key, 0, 0).0;
     assert_eq!(
         t.account(&list).await.unwrap().data.len(),
@@ -272,10 +363,16 @@ async fn ten_thousand_nodes_one_round() {
 
     print_table(("10,000-node round", "figure"), &report);
     assert!(txs <= 120, "upload took {txs} transactions (target 120)");
+    assert!(
+        max_batch <= 1_000_000
+            && report[&format!("pay_rewards ({LOCK_LIMITED_PAYEES} entries, lookup table)")]
+                <= 1_000_000,
+        "batch payout over 1,000,000 CU"
+    );
     assert!(report["select_distributor (10,000 nodes)"] <= 30_000);
     assert!(
         max_append <= 60_000,
-        "append of 100 entries costs {max_append} CU (target 60,000)"
+        "append of a full chunk costs {max_append} CU (target 60,000)"
     );
     assert!(max_claim <= 20_000);
     // The pick (and so the length of select's scan) depends on the slot hash, which differs

@@ -138,7 +138,7 @@ pub enum GradualError {
     NotACandidate,
     #[msg("more entries than declared")]
     TooManyEntries,
-    #[msg("the chunk's offset is not the list's write cursor")]
+    #[msg("the chunk overlaps entry positions already written")]
     WrongOffset,
     #[msg("the number of entries written differs from the declared count")]
     CountMismatch,
@@ -188,4 +188,12 @@ pub enum GradualError {
     InvalidTrustFlags,
     #[msg("the raiser payout account must be owned by the raising node's authority")]
     PayoutNotOwnedByAuthority,
+
+    // --- added for network scale (codes above are stable)
+    #[msg("the list is not at full size yet: send grow_distribution first")]
+    ListNotFullyAllocated,
+    #[msg("the list is already at full size")]
+    ListFullyAllocated,
+    #[msg("remaining accounts must be one (node, reward account) pair per entry")]
+    BatchAccountsMismatch,
 }

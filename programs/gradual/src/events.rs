@@ -196,6 +196,8 @@ pub struct DistributionBegun {
 #[derive(Debug)]
 pub struct DistributionAppended {
     pub list: Pubkey,
+    /// Position of the chunk's first entry.
+    pub offset: u32,
     pub written: u32,
     pub running_sum: u64,
 }
@@ -249,6 +251,21 @@ pub struct RewardClaimed {
     pub node: Pubkey,
     pub amount: u64,
     pub destination: Pubkey,
+}
+
+/// A batch payout: one event per transaction, not per entry.
+#[event]
+#[derive(Debug)]
+pub struct RewardsPaid {
+    pub task: Pubkey,
+    pub round: u64,
+    pub attempt: u8,
+    /// Entries paid by this transaction.
+    pub paid: u32,
+    pub amount: u64,
+    /// Entries named but skipped: already paid, or a reward account that cannot receive
+    /// (the node can still claim after `set_reward_account`).
+    pub skipped: u32,
 }
 
 #[event]

@@ -113,7 +113,13 @@ pub mod gradual {
         begin_distribution::handler(ctx, args)
     }
 
-    /// Appends a chunk of `(node_index, amount)` entries, checked as it arrives.
+    /// Grows an uploading list by up to 10 KiB toward its full size (permissionless).
+    pub fn grow_distribution(ctx: Context<GrowDistribution>) -> Result<()> {
+        grow_distribution::handler(ctx)
+    }
+
+    /// Writes a chunk of `(node_index, amount)` entries at any free position, checked as it
+    /// arrives; chunks may land in any order.
     pub fn append_distribution(
         ctx: Context<AppendDistribution>,
         args: AppendDistributionArgs,
@@ -139,6 +145,16 @@ pub mod gradual {
     /// Pays one entry of an accepted list to the node's reward account.
     pub fn claim_reward(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
         claim_reward::handler(ctx, args)
+    }
+
+    /// Pays many entries of an accepted list at once, each to its node's registered reward
+    /// account (permissionless crank; remaining accounts: one (node, reward account) pair per
+    /// entry).
+    pub fn pay_rewards<'info>(
+        ctx: Context<'info, PayRewards<'info>>,
+        args: PayRewardsArgs,
+    ) -> Result<()> {
+        pay_rewards::handler(ctx, args)
     }
 
     /// The node's authority registers a new reward account.

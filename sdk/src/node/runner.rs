@@ -8,7 +8,7 @@
 //! computed, its verdicts, its upload), so a crash at any point loses nothing and never
 //! double-submits or double-votes: before every send it checks the chain for the effect.
 use crate::{
-    accounts::{self, RoundState},
+    accounts::{self, ListState, RoundState},
     chain::{Chain, ChainError, TxOutcome},
     error::SdkError,
     ix::{self, TokenAccounts},
@@ -66,6 +66,7 @@ pub struct NodeRunner {
     node: Pubkey,
     reward: Option<TokenAccounts>,
     chunk: usize,
+    claim_grace: Option<u64>,
 }
 
 /// Whether `node`'s stake counts for `round` under that round's minimum.
@@ -95,12 +96,20 @@ impl NodeRunner {
             node,
             reward: None,
             chunk: ix::ENTRIES_PER_APPEND,
+            claim_grace: None,
         })
     }
 
     /// Entries per `append_distribution` (default and maximum: [`ix::ENTRIES_PER_APPEND`]).
     pub fn with_append_chunk(mut self, chunk: usize) -> Self {
         self.chunk = chunk.clamp(1, ix::ENTRIES_PER_APPEND);
+        self
+    }
+
+    /// Slots after a list's acceptance before this node claims its own entry itself, when the
+    /// distributor's batch payout has not paid it (default: one round).
+    pub fn with_claim_grace(mut self, slots: u64) -> Self {
+        self.claim_grace = Some(slots);
         self
     }
 
@@ -503,7 +512,7 @@ impl NodeRunner {
                     .await?;
                 }
             }
-            DistributionStatus::Accepted => self.claim(&state, node, round, report).await?,
+            DistributionStatus::Accepted => self.payout(&state, node, round, slot, report).await?,
             DistributionStatus::Failed => {}
         }
         Ok(())
@@ -612,45 +621,76 @@ impl NodeRunner {
             return Ok(());
         }
         let total: u64 = entries.iter().map(|e| e.amount).sum();
-        let written = match list {
+        let (task, op_node) = (self.cfg.task, self.node);
+        let filled = match list {
             None => {
-                let begin = ix::begin_distribution(
+                let groups = ix::begin_distribution_txs(
                     op,
-                    self.node,
-                    self.cfg.task,
+                    op_node,
+                    task,
                     round,
                     attempt,
+                    state.header.max_nodes,
                     entries.len() as u32,
                     total,
                 );
-                match self.send("begin_distribution", &[begin], report).await {
-                    Ok(_) => 0,
+                match self.send("begin_distribution", &groups[0], report).await {
+                    Ok(_) => {}
                     Err(ChainError::Unconfirmed { .. }) => return Ok(()),
                     Err(e) => return Err(e.into()),
                 }
+                if !self
+                    .send_all("grow_distribution", &groups[1..], report)
+                    .await?
+                {
+                    return Ok(());
+                }
+                vec![false; entries.len()]
             }
-            Some(l) if l.header.status() == ListStatus::Uploading => l.header.written,
+            Some(l) if l.header.status() == ListStatus::Uploading => {
+                // Resumed after a crash: finish growing, then send only what is missing.
+                let grows = (0..l.grows_missing())
+                    .map(|_| vec![ix::grow_distribution(task, round, attempt)])
+                    .collect::<Vec<_>>();
+                if !self.send_all("grow_distribution", &grows, report).await? {
+                    return Ok(());
+                }
+                l.filled
+            }
             Some(_) => return Ok(()),
         };
-        // Resume at the list's write cursor: a chunk that landed before a crash is not resent.
-        let mut offset = written as usize;
-        while offset < entries.len() {
-            let end = (offset + self.chunk).min(entries.len());
-            let append = ix::append_distribution(
-                op,
-                self.cfg.task,
-                round,
-                attempt,
-                offset as u32,
-                entries[offset..end].to_vec(),
-            );
-            match self.send("append_distribution", &[append], report).await {
-                Ok(_) => offset = end,
-                Err(ChainError::Unconfirmed { .. }) => return Ok(()),
-                Err(e) => return Err(e.into()),
+        // Every missing chunk at once: they land in any order, and a chunk that landed before a
+        // crash is not resent (its positions are filled).
+        let mut appends = vec![];
+        let mut run_start = None;
+        for i in 0..=filled.len() {
+            let missing = filled.get(i).is_some_and(|f| !f);
+            match (missing, run_start) {
+                (true, None) => run_start = Some(i),
+                (false, Some(s)) => {
+                    for start in (s..i).step_by(self.chunk) {
+                        let end = (start + self.chunk).min(i);
+                        appends.push(vec![ix::append_distribution(
+                            op,
+                            task,
+                            round,
+                            attempt,
+                            start as u32,
+                            entries[start..end].to_vec(),
+                        )]);
+                    }
+                    run_start = None;
+                }
+                _ => {}
             }
         }
-        let seal = ix::seal_distribution(op, self.cfg.task, round, attempt);
+        if !self
+            .send_all("append_distribution", &appends, report)
+            .await?
+        {
+            return Ok(());
+        }
+        let seal = ix::seal_distribution(op, task, round, attempt);
         match self.send("seal_distribution", &[seal], report).await {
             Ok(_) | Err(ChainError::Unconfirmed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
@@ -658,6 +698,101 @@ impl NodeRunner {
         .map(|()| {
             tracing::info!(node = %self.node, round, attempt, entries = entries.len(), index = node.index, "list sealed");
         })
+    }
+
+    /// Sends every transaction of `txs` at once. `Ok(false)` if any is unconfirmed (the caller
+    /// tries again next tick from what the chain shows); a program error is returned, except
+    /// one that says the effect is already there (a position already written, a full list).
+    async fn send_all(
+        &self,
+        what: &str,
+        txs: &[Vec<Instruction>],
+        report: &mut TickReport,
+    ) -> Result<bool, SdkError> {
+        let sends = txs.iter().map(|ixs| self.send_quiet(ixs));
+        let results = futures::future::join_all(sends).await;
+        let mut all_landed = true;
+        for out in results {
+            match out {
+                Ok(o) => {
+                    tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
+                    report.sent.push(what.to_string());
+                }
+                Err(ChainError::Unconfirmed { .. }) => all_landed = false,
+                Err(e)
+                    if is(&e, GradualError::WrongOffset)
+                        || is(&e, GradualError::ListFullyAllocated)
+                        || is(&e, GradualError::AlreadyClaimed) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(all_landed)
+    }
+
+    async fn send_quiet(&self, ixs: &[Instruction]) -> Result<TxOutcome, ChainError> {
+        match &self.cfg.fee_payer {
+            Some(payer) => self.chain.send(ixs, payer, &[&self.cfg.operator]).await,
+            None => self.chain.send(ixs, &self.cfg.operator, &[]).await,
+        }
+    }
+
+    /// As the distributor of an accepted list, pays every unclaimed entry in batches of
+    /// [`ix::PAYEES_PER_TX`], all sent at once.
+    async fn pay_out(
+        &mut self,
+        list: &ListState,
+        round: u64,
+        attempt: u8,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let Some(reward) = self.reward else {
+            return Ok(());
+        };
+        let unpaid: Vec<(u32, u32)> = list
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !list.claimed.get(*k).copied().unwrap_or(true))
+            .map(|(k, e)| (k as u32, u32::from(e.node_index)))
+            .collect();
+        if !unpaid.is_empty() {
+            // Node accounts by index (those that joined before the round: a reused index is
+            // not the paid node).
+            let nodes: std::collections::HashMap<u32, (Pubkey, Pubkey)> =
+                accounts::scan_nodes(self.chain.as_ref(), &self.cfg.task)
+                    .await?
+                    .into_iter()
+                    .filter(|(_, n)| n.joined_slot < list.header.round_start_slot)
+                    .map(|(a, n)| (n.index, (a, n.reward_account)))
+                    .collect();
+            let payees: Vec<ix::Payee> = unpaid
+                .iter()
+                .filter_map(|&(k, index)| {
+                    nodes.get(&index).map(|&(node, reward_account)| ix::Payee {
+                        entry_index: k,
+                        node,
+                        reward_account,
+                    })
+                })
+                .collect();
+            let txs: Vec<Vec<Instruction>> = payees
+                .chunks(ix::PAYEES_PER_TX)
+                .map(|batch| {
+                    vec![ix::pay_rewards(
+                        self.cfg.task,
+                        round,
+                        attempt,
+                        reward.mint,
+                        reward.token_program,
+                        batch,
+                    )]
+                })
+                .collect();
+            if !self.send_all("pay_rewards", &txs, report).await? {
+                return Ok(());
+            }
+        }
+        self.store.update(round, |r| r.paid_out = true)
     }
 
     async fn audit_list(
@@ -736,6 +871,40 @@ impl NodeRunner {
             }
             None => Ok(()),
         }
+    }
+
+    /// After acceptance: the distributor pays everyone in batches; every other node claims its
+    /// own entry itself only when it is still unpaid `claim_grace` slots after acceptance.
+    async fn payout(
+        &mut self,
+        state: &RoundState,
+        node: &Node,
+        round: u64,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let attempt = state.header.distribution_attempt;
+        let Some(list) =
+            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
+        else {
+            return Ok(());
+        };
+        if list.header.distributor == self.node {
+            if !self.store.round(round).paid_out {
+                self.pay_out(&list, round, attempt, report).await?;
+            }
+        } else {
+            let round_slots = state.header.config.round_slots;
+            let window = gradual::constants::CLAIM_WINDOW_ROUNDS
+                .saturating_mul(round_slots)
+                .max(gradual::constants::CLAIM_WINDOW_MIN_SLOTS);
+            let accepted_at = list.header.claim_deadline_slot.saturating_sub(window);
+            let grace = self.claim_grace.unwrap_or(round_slots);
+            if slot < accepted_at.saturating_add(grace) {
+                return Ok(());
+            }
+        }
+        self.claim(state, node, round, report).await
     }
 
     async fn claim(

@@ -41,6 +41,9 @@ pub struct RoundLocal {
     pub upload: Option<UploadLocal>,
     /// This node's reward was claimed.
     pub claimed: bool,
+    /// As the accepted list's distributor, this node paid every entry it could in batches.
+    #[serde(default)]
+    pub paid_out: bool,
 }
 
 /// Everything the runner keeps, by round.

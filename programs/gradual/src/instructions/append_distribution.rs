@@ -2,19 +2,20 @@ use crate::{
     bitmap,
     errors::GradualError,
     events::DistributionAppended,
-    state::{DistributionEntry, DistributionList, ListStatus, ENTRY_LEN, NO_NODE},
+    state::{DistributionEntry, DistributionList, ListStatus},
 };
 use anchor_lang::prelude::*;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AppendDistributionArgs {
-    /// Index of the chunk's first entry: must equal the list's write cursor, so a retried
-    /// chunk that already landed is refused instead of written twice.
+    /// Position of the chunk's first entry. Chunks may land in any order; no position may be
+    /// written twice, so a retried chunk that already landed is refused.
     pub offset: u32,
     pub entries: Vec<DistributionEntry>,
 }
 
-/// Two accounts only, so a 100-entry chunk fits one transaction.
+/// Two accounts only, so a 90-entry chunk fits one transaction with compute-budget
+/// instructions.
 #[derive(Accounts)]
 pub struct AppendDistribution<'info> {
     pub operator: Signer<'info>,
@@ -39,32 +40,32 @@ pub fn handler(ctx: Context<AppendDistribution>, args: AppendDistributionArgs) -
         slot < header.upload_end_slot,
         GradualError::OutsideDistributionWindow
     );
-    require!(args.offset == header.written, GradualError::WrongOffset);
+    let layout = header.layout();
+    require!(
+        info.data_len() == layout.end,
+        GradualError::ListNotFullyAllocated
+    );
     let n = u32::try_from(args.entries.len()).map_err(|_| GradualError::TooManyEntries)?;
-    let written = header
-        .written
+    let end = args
+        .offset
         .checked_add(n)
         .ok_or(GradualError::MathOverflow)?;
     require!(
-        n > 0 && written <= header.declared_count,
+        n > 0 && end <= header.declared_count,
         GradualError::TooManyEntries
     );
 
-    let (max_nodes, count) = (header.max_nodes, header.declared_count);
-    let new_len = DistributionList::base_space(max_nodes, count) + written as usize * ENTRY_LEN;
-    info.resize(new_len)?;
-
     let mut data = info.try_borrow_mut_data()?;
-    let mut last = header.last_index;
+    let mut previous: Option<u32> = None;
     let mut sum = header.running_sum;
     for (k, entry) in args.entries.iter().enumerate() {
         let index = u32::from(entry.node_index);
-        if last != NO_NODE {
+        if let Some(last) = previous {
             require!(index != last, GradualError::DuplicateEntry);
             require!(index > last, GradualError::UnsortedEntries);
         }
         require!(
-            bitmap::get(DistributionList::candidates(&data, max_nodes)?, index),
+            bitmap::get(DistributionList::candidates(&data, &layout)?, index),
             GradualError::NotACandidate
         );
         require!(entry.amount > 0, GradualError::ZeroAmount);
@@ -72,22 +73,29 @@ pub fn handler(ctx: Context<AppendDistribution>, args: AppendDistributionArgs) -
             .checked_add(entry.amount)
             .ok_or(GradualError::MathOverflow)?;
         require!(sum <= header.declared_total, GradualError::OverBudget);
-        DistributionList::write_entry(
-            &mut data,
-            max_nodes,
-            count,
-            header.written + k as u32,
-            entry,
-        )?;
-        last = index;
+        let position = args.offset + k as u32;
+        let filled = DistributionList::filled_mut(&mut data, &layout)?;
+        require!(!bitmap::get(filled, position), GradualError::WrongOffset);
+        bitmap::set(filled, position);
+        DistributionList::write_entry(&mut data, &layout, position, entry)?;
+        previous = Some(index);
     }
+    bitmap::set(
+        DistributionList::starts_mut(&mut data, &layout)?,
+        args.offset,
+    );
+    let written = header
+        .written
+        .checked_add(n)
+        .ok_or(GradualError::MathOverflow)?;
     let list: &mut DistributionList =
         bytemuck::from_bytes_mut(&mut data[8..DistributionList::HEADER_SPACE]);
     list.written = written;
-    list.last_index = last;
+    list.chunks = list.chunks.saturating_add(1);
     list.running_sum = sum;
     emit!(DistributionAppended {
         list: info.key(),
+        offset: args.offset,
         written,
         running_sum: sum,
     });

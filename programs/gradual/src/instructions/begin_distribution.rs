@@ -1,7 +1,10 @@
 use crate::{
     errors::GradualError,
     events::DistributionBegun,
-    state::{seeds, DistributionList, DistributionStatus, ListStatus, Node, Round, Task, NO_NODE},
+    state::{
+        seeds, DistributionList, DistributionStatus, ListLayout, ListStatus, Node, Round, Task,
+        NO_NODE,
+    },
     token_utils,
 };
 use anchor_lang::{prelude::*, system_program, Discriminator};
@@ -101,12 +104,14 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         &a.list,
         &a.system_program,
         &crate::ID,
-        DistributionList::base_space(max_nodes, args.entry_count),
+        DistributionList::initial_space(max_nodes, args.entry_count),
         &list_seeds,
     )?;
     let mut list_data = a.list.try_borrow_mut_data()?;
+    let layout = ListLayout::new(max_nodes, args.entry_count);
+    // The initial 10 KiB always hold the header and the candidates (8 KiB at 65,536 nodes).
     let candidates =
-        view.candidates_into(DistributionList::candidates_mut(&mut list_data, max_nodes)?);
+        view.candidates_into(DistributionList::candidates_mut(&mut list_data, &layout)?);
     require!(
         args.entry_count >= 1 && args.entry_count <= candidates,
         GradualError::InvalidEntryCount
@@ -128,7 +133,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         declared_count: args.entry_count,
         written: 0,
         claimed_count: 0,
-        last_index: NO_NODE,
+        chunks: 0,
         max_nodes,
         attempt: args.attempt,
         status: ListStatus::Uploading as u8,

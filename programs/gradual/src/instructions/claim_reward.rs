@@ -41,13 +41,17 @@ pub struct ClaimReward<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
-    let a = ctx.accounts;
-    let task_key = a.task.key();
-    let list_info = a.list.to_account_info();
-    let header: DistributionList = *a.list.load()?;
+/// Checks an accepted list of `task` (round/attempt as named, claim window open) and returns
+/// its header.
+pub(crate) fn accepted_list(
+    list: &AccountLoader<DistributionList>,
+    task: &Pubkey,
+    round: u64,
+    attempt: u8,
+) -> Result<DistributionList> {
+    let header: DistributionList = *list.load()?;
     require!(
-        header.task == task_key && header.round == args.round && header.attempt == args.attempt,
+        header.task == *task && header.round == round && header.attempt == attempt,
         GradualError::WrongList
     );
     require!(
@@ -58,6 +62,77 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
         Clock::get()?.slot < header.claim_deadline_slot,
         GradualError::ClaimWindowClosed
     );
+    Ok(header)
+}
+
+/// Checks that entry `i` of the list pays `node`; returns its amount.
+pub(crate) fn entry_amount(
+    data: &[u8],
+    header: &DistributionList,
+    node: &Node,
+    i: u32,
+) -> Result<u64> {
+    require!(i < header.written, GradualError::EntryOutOfRange);
+    let entry = DistributionList::entry(data, &header.layout(), i)?;
+    require!(
+        u32::from(entry.node_index) == node.index && node.joined_slot < header.round_start_slot,
+        GradualError::NotYourEntry
+    );
+    Ok(entry.amount)
+}
+
+/// Checks that entry `i` of the list pays `node` and marks it claimed. Returns its amount, or
+/// `None` when it was already claimed (nothing changed). The header's counters are the
+/// caller's to update.
+pub(crate) fn mark_claimed(
+    data: &mut [u8],
+    header: &DistributionList,
+    node: &Node,
+    i: u32,
+) -> Result<Option<u64>> {
+    let amount = entry_amount(data, header, node, i)?;
+    let claimed = DistributionList::claimed_mut(data, &header.layout())?;
+    if bitmap::get(claimed, i) {
+        return Ok(None);
+    }
+    bitmap::set(claimed, i);
+    Ok(Some(amount))
+}
+
+/// Adds `count` entries worth `amount` to the list's claimed counters and moves `amount` out of
+/// the task's reservation.
+pub(crate) fn record_claims(
+    data: &mut [u8],
+    task: &mut Task,
+    count: u32,
+    amount: u64,
+) -> Result<()> {
+    let list: &mut DistributionList =
+        bytemuck::from_bytes_mut(&mut data[8..DistributionList::HEADER_SPACE]);
+    list.claimed_count = list
+        .claimed_count
+        .checked_add(count)
+        .ok_or(GradualError::MathOverflow)?;
+    list.claimed_total = list
+        .claimed_total
+        .checked_add(amount)
+        .ok_or(GradualError::MathOverflow)?;
+    task.reserved_rewards = task
+        .reserved_rewards
+        .checked_sub(amount)
+        .ok_or(GradualError::MathOverflow)?;
+    task.total_claimed = task
+        .total_claimed
+        .checked_add(amount)
+        .ok_or(GradualError::MathOverflow)?;
+    Ok(())
+}
+
+pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
+    let a = ctx.accounts;
+    let task_key = a.task.key();
+    let list_info = a.list.to_account_info();
+    let header = accepted_list(&a.list, &task_key, args.round, args.attempt)?;
     require!(
         token_utils::can_receive(
             &a.reward_account,
@@ -66,53 +141,14 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
         ),
         GradualError::RewardAccountUnusable
     );
-    require!(
-        args.entry_index < header.written,
-        GradualError::EntryOutOfRange
-    );
-    let entry = {
-        let mut data = list_info.try_borrow_mut_data()?;
-        let entry = DistributionList::entry(
-            &data,
-            header.max_nodes,
-            header.declared_count,
-            args.entry_index,
-        )?;
-        require!(
-            u32::from(entry.node_index) == a.node.index
-                && a.node.joined_slot < header.round_start_slot,
-            GradualError::NotYourEntry
-        );
-        let claimed =
-            DistributionList::claimed_mut(&mut data, header.max_nodes, header.declared_count)?;
-        require!(
-            !bitmap::get(claimed, args.entry_index),
-            GradualError::AlreadyClaimed
-        );
-        bitmap::set(claimed, args.entry_index);
-        let list: &mut DistributionList =
-            bytemuck::from_bytes_mut(&mut data[8..DistributionList::HEADER_SPACE]);
-        list.claimed_count = list
-            .claimed_count
-            .checked_add(1)
-            .ok_or(GradualError::MathOverflow)?;
-        list.claimed_total = list
-            .claimed_total
-            .checked_add(entry.amount)
-            .ok_or(GradualError::MathOverflow)?;
-        entry
-    };
     token_utils::check_token_program(&a.reward_mint.to_account_info(), &a.token_program)?;
-    a.task.reserved_rewards = a
-        .task
-        .reserved_rewards
-        .checked_sub(entry.amount)
-        .ok_or(GradualError::MathOverflow)?;
-    a.task.total_claimed = a
-        .task
-        .total_claimed
-        .checked_add(entry.amount)
-        .ok_or(GradualError::MathOverflow)?;
+    let amount = {
+        let mut data = list_info.try_borrow_mut_data()?;
+        let amount = mark_claimed(&mut data, &header, &a.node, args.entry_index)?
+            .ok_or(GradualError::AlreadyClaimed)?;
+        record_claims(&mut data, &mut a.task, 1, amount)?;
+        amount
+    };
     let seeds = a.task.signer_seeds();
     token_utils::transfer_from_vault(
         &a.token_program,
@@ -121,7 +157,7 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
         &a.reward_account.to_account_info(),
         &a.task.to_account_info(),
         &seeds,
-        entry.amount,
+        amount,
         a.task.reward_decimals,
     )?;
     emit!(RewardClaimed {
@@ -130,7 +166,7 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
         attempt: args.attempt,
         entry_index: args.entry_index,
         node: a.node.key(),
-        amount: entry.amount,
+        amount,
         destination: a.reward_account.key(),
     });
     Ok(())

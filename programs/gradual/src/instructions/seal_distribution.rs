@@ -18,11 +18,37 @@ pub struct SealDistribution<'info> {
     pub bounty_vault: InterfaceAccount<'info, TokenAccount>,
 }
 
+/// Node indexes strictly increase across every chunk border (the first position of every chunk
+/// but the first). Reads two entries per chunk, walking the starts bitmap a word at a time.
+fn check_borders(info: &AccountInfo) -> Result<()> {
+    let data = info.try_borrow_data()?;
+    let header: &DistributionList = bytemuck::from_bytes(&data[8..DistributionList::HEADER_SPACE]);
+    let layout = header.layout();
+    let starts = DistributionList::starts(&data, &layout)?;
+    for (w, word) in starts.chunks(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes[..word.len()].copy_from_slice(word);
+        let mut bits = u64::from_le_bytes(bytes);
+        while bits != 0 {
+            let p = (w * 64) as u32 + bits.trailing_zeros();
+            bits &= bits - 1;
+            if p == 0 {
+                continue;
+            }
+            let before = DistributionList::entry_index(&data, &layout, p - 1)?;
+            let at = DistributionList::entry_index(&data, &layout, p)?;
+            require!(before != at, GradualError::DuplicateEntry);
+            require!(before < at, GradualError::UnsortedEntries);
+        }
+    }
+    Ok(())
+}
+
 pub fn handler(ctx: Context<SealDistribution>) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task_key = a.task.key();
-    let mut list = a.list.load_mut()?;
+    let list = a.list.load()?;
     let mut round = a.round.load_mut()?;
     require!(
         list.task == task_key
@@ -52,6 +78,11 @@ pub fn handler(ctx: Context<SealDistribution>) -> Result<()> {
         list.running_sum == list.declared_total,
         GradualError::TotalMismatch
     );
+    // Every position is written exactly once (append refuses overlaps) and each chunk is sorted
+    // inside; what is left is the order across chunk borders.
+    drop(list);
+    check_borders(&a.list.to_account_info())?;
+    let mut list = a.list.load_mut()?;
     let reserved = a
         .task
         .reserved_rewards
