@@ -84,6 +84,14 @@ pub struct TaskFile {
     /// Recorded in the task and shown by `gradual task show` (default false: refused).
     #[serde(default)]
     pub trust_freeze_authority: bool,
+    /// Peers each node checks per round (default 0: every submitter). 16 leaves a bad proof
+    /// unchecked with probability about e^-16.
+    #[serde(default)]
+    pub audit_sample: u16,
+    /// Expected jury seats per audit (default 0: the whole network votes). 64 is a good
+    /// default above a few hundred nodes; see docs/protocol.md.
+    #[serde(default)]
+    pub jury_size: u16,
     /// Round rules.
     pub rounds: RoundsFile,
 }

@@ -89,6 +89,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 max_nodes: 64,
                 config: config(),
                 trust_flags: 0,
+                audit_sample: 0,
+                jury_size: 0,
             },
         )
         .await

@@ -48,6 +48,8 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
                 max_nodes: 64,
                 config,
                 trust_flags: 0,
+                audit_sample: 0,
+                jury_size: 0,
             },
         )
         .await?;
@@ -149,6 +151,8 @@ pub async fn migrate(url: &str, authority: &solana_keypair::Keypair, file: &Path
                     max_nodes: spec.max_nodes,
                     config,
                     trust_flags: 0,
+                    audit_sample: 0,
+                    jury_size: 0,
                 },
             )
             .await?;

@@ -246,6 +246,8 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
                 } else {
                     0
                 },
+                audit_sample: file.audit_sample,
+                jury_size: file.jury_size,
             };
             let task = client.create_task(&signer, reward, stake, args).await?;
             g.print(
@@ -271,7 +273,7 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
             let s = client.status(&key(&task)?).await?;
             let t = &s.task;
             let human = format!(
-                "task {task}\n  status {:?}, authority {}{}\n  round {:?} working, {:?} submitting, {:?} distributing (slot {})\n  bounty vault {} (reserved {}), stake vault {}\n  config: {} slots/round, bounty {} per round, minimum stake {}\n  nodes: {}",
+                "task {task}\n  status {:?}, authority {}{}\n  round {:?} working, {:?} submitting, {:?} distributing (slot {})\n  bounty vault {} (reserved {}), stake vault {}\n  config: {} slots/round, bounty {} per round, minimum stake {}\n  audits: {}, {}\n  nodes: {}",
                 t.status,
                 t.authority,
                 if t.trust_flags & gradual::constants::TRUST_FREEZE_AUTHORITY != 0 {
@@ -289,12 +291,20 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
                 t.config.round_slots,
                 to_ui(t.config.bounty_per_round, t.reward_decimals),
                 to_ui(t.config.minimum_stake, t.stake_decimals),
+                match t.audit_sample {
+                    0 => "every node checks every peer".to_string(),
+                    k => format!("each node checks {k} drawn peers"),
+                },
+                match t.jury_size {
+                    0 => "the whole network votes".to_string(),
+                    j => format!("juries of {j} stake-weighted seats"),
+                },
                 s.nodes.len()
             );
             let nodes: Vec<_> = s.nodes.iter().map(|(k, n)| json!({ "node": k.to_string(), "index": n.index, "active_stake": n.active_stake, "slashed": n.slashed_total })).collect();
             g.print(
                 human,
-                json!({ "task": task, "status": format!("{:?}", t.status), "trust_flags": t.trust_flags, "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
+                json!({ "task": task, "status": format!("{:?}", t.status), "trust_flags": t.trust_flags, "audit_sample": t.audit_sample, "jury_size": t.jury_size, "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
             );
         }
         TaskCommand::Update {

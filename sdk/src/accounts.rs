@@ -358,6 +358,10 @@ mod tests {
             status: gradual::state::AuditStatus::Open,
             slashed_amount: 0,
             bump: 0,
+            jury_size: 0,
+            jury_from_slot: 0,
+            jury_seed: [0; 32],
+            voter_capacity: 0,
         };
         let mut data = vec![];
         a.try_serialize(&mut data).unwrap();

@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 87] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 93] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -171,6 +171,12 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 87] = [
     GradualError::ListNotFullyAllocated,
     GradualError::ListFullyAllocated,
     GradualError::BatchAccountsMismatch,
+    GradualError::InvalidAuditPolicy,
+    GradualError::NotAJuror,
+    GradualError::JuryFull,
+    GradualError::JurySeedExpired,
+    GradualError::RoundNotOpen,
+    GradualError::RoundNotFullyAllocated,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

@@ -259,6 +259,35 @@ pub fn submit(
     )
 }
 
+/// `open_round` (permissionless): creates `round`'s Round account or grows it by 10 KiB; a
+/// no-op once it is full. Needed before the first `submit` when `max_nodes` is above
+/// `MAX_NODES_OPENED_BY_SUBMIT`.
+pub fn open_round(payer: Pubkey, task: Pubkey, round: u64) -> Instruction {
+    build(
+        acc::OpenRound {
+            payer,
+            task,
+            round: pda::round(&task, round).0,
+            system_program: system_program::ID,
+        },
+        data::OpenRound {
+            args: args::OpenRoundArgs { round },
+        },
+    )
+}
+
+/// `open_round` instructions that bring a Round of `max_nodes` from `current_len` bytes (0 if
+/// it does not exist) to full size; none when `submit` can create it by itself.
+pub fn opens_needed(max_nodes: u32, current_len: usize) -> usize {
+    use gradual::state::{Round, MAX_GROWTH_PER_INSTRUCTION};
+    let full = Round::space(max_nodes);
+    if current_len == 0 && full <= MAX_GROWTH_PER_INSTRUCTION {
+        return 0;
+    }
+    let missing = full.saturating_sub(current_len);
+    missing.div_ceil(MAX_GROWTH_PER_INSTRUCTION)
+}
+
 /// `close_submission`: returns the rent of `node`'s submission for `round` to `payer`.
 pub fn close_submission(payer: Pubkey, task: Pubkey, round: u64, node: Pubkey) -> Instruction {
     build(
@@ -301,6 +330,7 @@ pub fn raise_audit(
             audit,
             raiser_payout,
             list,
+            slot_hashes: slot_hashes_sysvar(),
             system_program: system_program::ID,
         },
         data::RaiseAudit {
@@ -326,6 +356,7 @@ pub fn vote(
             audit,
             round: pda::round(&task, round).0,
             vote,
+            slot_hashes: slot_hashes_sysvar(),
             system_program: system_program::ID,
         },
         data::Vote {

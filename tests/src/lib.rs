@@ -152,6 +152,10 @@ pub struct Setup {
     pub start_delay: u64,
     pub max_nodes: u32,
     pub config: TaskConfig,
+    /// Peers each node is assigned per round (0: all).
+    pub audit_sample: u16,
+    /// Expected jury seats per audit (0: whole-network vote).
+    pub jury_size: u16,
 }
 
 impl Default for Setup {
@@ -165,6 +169,8 @@ impl Default for Setup {
             start_delay: 50,
             max_nodes: gradual::constants::DEFAULT_MAX_NODES,
             config: default_config(),
+            audit_sample: 0,
+            jury_size: 0,
         }
     }
 }
@@ -252,6 +258,8 @@ impl TestContext {
             max_nodes: setup.max_nodes,
             config: setup.config,
             trust_flags: 0,
+            audit_sample: setup.audit_sample,
+            jury_size: setup.jury_size,
         };
         let auth = t.authority.insecure_clone();
         t.send(&[t.create_task_ix(args)], &[&auth]).await.ok();

@@ -104,6 +104,8 @@ async fn account_substitution() {
         max_nodes: 64,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let other_task = pda::task(&auth.pubkey(), 77).0;
@@ -195,6 +197,8 @@ async fn reinitialization() {
         max_nodes: 64,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     assert_rejected!(
         t,

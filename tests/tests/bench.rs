@@ -37,6 +37,8 @@ async fn compute_units_and_account_sizes() {
         max_nodes: 4_096,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     put("create_task", t.send(&[create], &[&auth]).await);
     let fund = ix::fund_task(

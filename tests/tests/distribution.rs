@@ -808,10 +808,18 @@ async fn batch_payouts_pay_every_entry_once() {
             GradualError::NotYourEntry,
         ),
         (pay(&[payee(&t, 3, 4)]), GradualError::NotYourEntry),
-        (wrong_account, GradualError::WrongRewardAccount),
     ] {
         assert_rejected!(t, expected, t.send(&[ixn], &[]).await);
     }
+    // An account that is not the node's registered one is skipped, not paid (and does not
+    // fail the batch: a node changing its account cannot block everyone's payout).
+    let keys = [t.nodes[0].reward_account, t.nodes[1].reward_account];
+    let before = t.snapshot(&keys).await;
+    let out = t.send(&[wrong_account], &[]).await.ok();
+    let ev = out.events_of::<RewardsPaid>();
+    assert_eq!((ev[0].paid, ev[0].skipped), (0, 1));
+    assert!(ev[0].paid_entries.is_empty());
+    before.assert_same(&t.snapshot(&keys).await);
 
     // Entries 0 and 1, then 1 again with 2 and 3: entry 1 is skipped, not paid twice.
     let out = t
@@ -820,6 +828,7 @@ async fn batch_payouts_pay_every_entry_once() {
         .ok();
     let ev = out.events_of::<RewardsPaid>();
     assert_eq!((ev[0].paid, ev[0].amount, ev[0].skipped), (2, 500, 0));
+    assert_eq!(ev[0].paid_entries, vec![0, 1]);
     let out = t
         .send(
             &[pay(&[payee(&t, 1, 1), payee(&t, 2, 2), payee(&t, 3, 3)])],

@@ -53,6 +53,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("add_stake", ix::AddStake::DISCRIMINATOR),
         ("request_unstake", ix::RequestUnstake::DISCRIMINATOR),
         ("withdraw_stake", ix::WithdrawStake::DISCRIMINATOR),
+        ("open_round", ix::OpenRound::DISCRIMINATOR),
         ("submit", ix::Submit::DISCRIMINATOR),
         ("close_submission", ix::CloseSubmission::DISCRIMINATOR),
         ("raise_audit", ix::RaiseAudit::DISCRIMINATOR),

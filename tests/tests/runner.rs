@@ -188,11 +188,15 @@ struct Net {
 }
 
 async fn network(n: usize) -> Net {
-    let t = TestContext::with(Setup {
+    network_with(Setup {
         nodes: n,
         ..Setup::default()
     })
-    .await;
+    .await
+}
+
+async fn network_with(setup: Setup) -> Net {
+    let t = TestContext::with(setup).await;
     let task = t.task;
     let chain = Arc::new(BankChain::new(t.ctx));
     chain.track([task].into_iter().chain(t.nodes.iter().map(|n| n.node)));
@@ -608,4 +612,56 @@ async fn hundred_runners_cpu_per_round() {
         (stats.1 - stats0.1) as f64 / 100.0,
         (stats.2 - stats0.2) as f64 / 100.0,
     );
+}
+
+#[tokio::test]
+async fn sampled_audits_and_a_jury_slash_the_forger() {
+    // Eight equal nodes: J = 8 gives every node exactly one seat, so the jury is everyone but
+    // the target; each node checks 3 drawn peers instead of 7.
+    let net = network_with(Setup {
+        nodes: 8,
+        audit_sample: 3,
+        jury_size: 8,
+        ..Setup::default()
+    })
+    .await;
+    let mut runners: Vec<NodeRunner> = (0..8)
+        .map(|i| {
+            let logic: Arc<dyn TaskLogic> = if i == 7 {
+                Arc::new(LazyForger(WORK))
+            } else {
+                Arc::new(WORK)
+            };
+            net.runner(i, net.chain.clone(), logic)
+        })
+        .collect();
+    let end = net.end_of(0).await + 1;
+    net.drive(&mut runners, net.start, end).await;
+    let state = accounts::fetch_round(net.chain.as_ref(), &net.task, 0)
+        .await
+        .unwrap()
+        .expect("round 0");
+    for (i, r) in runners.iter().enumerate().take(7) {
+        let checked = r.store().round(0).verdicts.len();
+        // Its sample, plus the forger's proof if it sat on the forger's jury.
+        assert!(checked <= 4, "node {i} checked {checked} peers");
+    }
+    for i in 0..7 {
+        assert!(!gradual::bitmap::get(&state.slashed, i), "honest node {i}");
+    }
+    let slashed = gradual::bitmap::get(&state.slashed, 7);
+    if state.header.audit_seed_slot == 0 {
+        // Nobody raised anything: then nobody was assigned the forger (probability ~4%).
+        assert!(!slashed);
+    } else {
+        let assigned = (0..7).any(|i| {
+            gradual::sampling::audit_targets(&state.header.audit_seed, i, &state.submitted, 3)
+                .contains(&7)
+        });
+        assert_eq!(
+            slashed, assigned,
+            "slashed exactly when someone was assigned it"
+        );
+    }
+    assert_eq!(state.header.status(), DistributionStatus::Accepted);
 }

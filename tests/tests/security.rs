@@ -488,6 +488,8 @@ async fn mints_that_can_be_recreated_or_frozen_are_refused_unless_trusted() {
         max_nodes: 64,
         config: default_config(),
         trust_flags,
+        audit_sample: 0,
+        jury_size: 0,
     };
     // The stake mint `mint` with `trust_flags`, as task `task_id`.
     let reward = t.reward;
@@ -849,6 +851,8 @@ async fn closed_task_closes_its_vaults_and_account() {
         max_nodes: 64,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     assert_rejected!(
         t,

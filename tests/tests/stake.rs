@@ -171,6 +171,8 @@ async fn join_task_rejects_bad_input() {
         max_nodes: 2,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let other_task = pda::task(&auth.pubkey(), 99).0;
@@ -297,6 +299,8 @@ async fn add_stake_rejects_bad_input() {
         max_nodes: 8,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let main_task = t.task;

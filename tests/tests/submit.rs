@@ -227,6 +227,8 @@ async fn submit_rejects_bad_input() {
         max_nodes: 8,
         config: default_config(),
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     });
     t.send(&[other], &[&auth]).await.ok();
     let main_task = t.task;
@@ -313,4 +315,59 @@ async fn close_submission_returns_rent_after_the_audit_window() {
     let (round, submitted, ..) = t.round(0).await.unwrap();
     assert!(bitmap::get(&submitted, 0));
     assert_eq!(round.submission_count, 1);
+}
+
+#[tokio::test]
+async fn a_large_round_is_opened_in_steps_before_its_first_submission() {
+    // 65,536 nodes: a 24.8 KB Round, more than one instruction may allocate.
+    let mut t = TestContext::with(Setup {
+        nodes: 2,
+        max_nodes: 65_536,
+        ..Setup::default()
+    })
+    .await;
+    let round_key = pda::round(&t.task, 0).0;
+    let payer = t.nodes[1].operator.insecure_clone();
+    let open = ix::open_round(payer.pubkey(), t.task, 0);
+    // Not before the round's work window.
+    assert_rejected!(
+        t,
+        GradualError::OutsideSubmissionWindow,
+        t.send(std::slice::from_ref(&open), &[&payer]).await
+    );
+    t.warp_to_submission(0).await;
+    assert_rejected!(
+        t,
+        GradualError::RoundNotOpen,
+        t.submit(0, 0, b"proof").await
+    );
+    let full = gradual::state::Round::space(65_536);
+    assert_eq!(ix::opens_needed(65_536, 0), 3);
+    t.send(std::slice::from_ref(&open), &[&payer]).await.ok();
+    let round = t.account(&round_key).await.unwrap();
+    assert_eq!(round.data.len(), 10_240);
+    // The opener prepaid the rent of the full size.
+    let rent = t.ctx.banks_client.get_rent().await.unwrap();
+    assert_eq!(round.lamports, rent.minimum_balance(full));
+    assert_rejected!(
+        t,
+        GradualError::RoundNotFullyAllocated,
+        t.submit(0, 0, b"proof").await
+    );
+    let out = t.send(&[open.clone(), open.clone()], &[&payer]).await.ok();
+    assert!(out.cu < 20_000, "two grows cost {} CU", out.cu);
+    assert_eq!(t.account(&round_key).await.unwrap().data.len(), full);
+    // Opening a full Round changes nothing (nodes race to open it).
+    let before = t.snapshot(&[round_key]).await;
+    t.send(std::slice::from_ref(&open), &[&payer]).await.ok();
+    before.assert_same(&t.snapshot(&[round_key]).await);
+    t.submit(0, 0, b"proof").await.ok();
+    t.submit(1, 0, b"proof").await.ok();
+    let (header, submitted, ..) = t.round(0).await.unwrap();
+    assert_eq!(
+        (header.submission_count, header.max_nodes, header.payer),
+        (2, 65_536, payer.pubkey())
+    );
+    assert!(gradual::bitmap::get(&submitted, 0) && gradual::bitmap::get(&submitted, 1));
+    t.assert_invariants().await;
 }

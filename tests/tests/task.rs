@@ -20,6 +20,8 @@ fn args(task_id: u64, start_slot: u64, config: TaskConfig) -> CreateTaskArgs {
         max_nodes: 64,
         config,
         trust_flags: 0,
+        audit_sample: 0,
+        jury_size: 0,
     }
 }
 

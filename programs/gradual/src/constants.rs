@@ -9,11 +9,15 @@ pub const MAX_PROOF_LEN: u16 = 512;
 #[constant]
 pub const DEFAULT_MAX_NODES: u32 = 4_096;
 
-/// Largest node-index space in this version. The Round account carries three bitmaps of
-/// `max_nodes` bits and is created inside `submit`, where one instruction can allocate at most
-/// 10 KiB; 16,384 nodes keeps it at 6 KiB (see docs/decisions.md).
+/// Largest node-index space: list entries carry a u16 node index. The Round account carries
+/// three bitmaps of `max_nodes` bits (24.8 KB at 65,536); above `MAX_NODES_OPENED_BY_SUBMIT`
+/// it is prepared by `open_round` (10 KiB per instruction) before the first submission.
 #[constant]
-pub const MAX_NODES_LIMIT: u32 = 16_384;
+pub const MAX_NODES_LIMIT: u32 = 65_536;
+
+/// Largest `max_nodes` whose Round the first `submit` creates by itself (it fits 10 KiB).
+#[constant]
+pub const MAX_NODES_OPENED_BY_SUBMIT: u32 = 26_624;
 
 /// Basis-point denominator.
 #[constant]
@@ -41,6 +45,14 @@ pub const CLAIM_WINDOW_MIN_SLOTS: u64 = 216_000;
 /// holder can freeze the vaults. Recorded in the Task and emitted in `TaskCreated`.
 #[constant]
 pub const TRUST_FREEZE_AUTHORITY: u8 = 1;
+
+/// Largest `jury_size` (expected jury seats per audit).
+#[constant]
+pub const MAX_JURY_SIZE: u16 = 1_024;
+
+/// Largest `audit_sample` (peers each node is assigned to check per round).
+#[constant]
+pub const MAX_AUDIT_SAMPLE: u16 = 256;
 
 /// Every defined `trust_flags` bit.
 pub const TRUST_ALL: u8 = TRUST_FREEZE_AUTHORITY;

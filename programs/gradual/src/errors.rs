@@ -196,4 +196,16 @@ pub enum GradualError {
     ListFullyAllocated,
     #[msg("remaining accounts must be one (node, reward account) pair per entry")]
     BatchAccountsMismatch,
+    #[msg("jury_size or audit_sample is above its limit")]
+    InvalidAuditPolicy,
+    #[msg("this node holds no seat on the audit's jury")]
+    NotAJuror,
+    #[msg("the jury's vote list is full")]
+    JuryFull,
+    #[msg("the slot hash that draws this audit's jury left SlotHashes before any vote")]
+    JurySeedExpired,
+    #[msg("this task's Round is larger than one submission can create: send open_round first")]
+    RoundNotOpen,
+    #[msg("the Round is not at full size yet: send open_round until it is")]
+    RoundNotFullyAllocated,
 }

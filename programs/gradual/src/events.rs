@@ -14,6 +14,8 @@ pub struct TaskCreated {
     pub max_nodes: u32,
     pub config: TaskConfig,
     pub trust_flags: u8,
+    pub audit_sample: u16,
+    pub jury_size: u16,
 }
 
 #[event]
@@ -262,6 +264,8 @@ pub struct RewardsPaid {
     pub attempt: u8,
     /// Entries paid by this transaction.
     pub paid: u32,
+    /// Their positions in the list (each to its node's registered reward account).
+    pub paid_entries: Vec<u32>,
     pub amount: u64,
     /// Entries named but skipped: already paid, or a reward account that cannot receive
     /// (the node can still claim after `set_reward_account`).

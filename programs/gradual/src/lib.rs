@@ -16,6 +16,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod math;
+pub mod sampling;
 pub mod schedule;
 pub mod state;
 pub mod token_utils;
@@ -72,6 +73,11 @@ pub mod gradual {
     /// Withdraws released unbonding stake (all stake once the task is closed).
     pub fn withdraw_stake(ctx: Context<MoveStake>) -> Result<()> {
         withdraw_stake::handler(ctx)
+    }
+
+    /// Prepares a Round too large to be created by its first submission (permissionless).
+    pub fn open_round(ctx: Context<OpenRound>, args: OpenRoundArgs) -> Result<()> {
+        open_round::handler(ctx, args)
     }
 
     /// Submits a node's proof for a round; the round's first submission opens it.

@@ -21,9 +21,11 @@ use crate::{
 use anchor_lang::{prelude::Pubkey, solana_program::instruction::Instruction};
 use gradual::{
     errors::GradualError,
+    instructions::select_distributor::{seed_source, SeedSource},
+    sampling,
     state::{
-        AuditKind, AuditStatus, DistributionEntry, DistributionStatus, ListStatus, Node, Task,
-        TaskStatus, NO_NODE,
+        Audit, AuditKind, AuditStatus, DistributionEntry, DistributionStatus, ListStatus, Node,
+        Submission, Task, TaskStatus, NO_NODE,
     },
 };
 use solana_keypair::Keypair;
@@ -269,14 +271,30 @@ impl NodeRunner {
                 p
             }
         };
-        let ixn = ix::submit(
+        let mut ixs = vec![];
+        if task.max_nodes > gradual::constants::MAX_NODES_OPENED_BY_SUBMIT {
+            // A large Round is prepared in the same transaction (a no-op once it is full).
+            let len = self
+                .chain
+                .account(&pda::round(&self.cfg.task, round).0)
+                .await?
+                .map_or(0, |a| a.data.len());
+            for _ in 0..ix::opens_needed(task.max_nodes, len) {
+                ixs.push(ix::open_round(
+                    self.cfg.operator.pubkey(),
+                    self.cfg.task,
+                    round,
+                ));
+            }
+        }
+        ixs.push(ix::submit(
             self.cfg.operator.pubkey(),
             self.node,
             self.cfg.task,
             round,
             proof,
-        );
-        match self.send("submit", &[ixn], report).await {
+        ));
+        match self.send("submit", &ixs, report).await {
             Ok(o) => self.store.update(round, |r| {
                 r.submitted = true;
                 r.submit_signature = Some(o.signature);
@@ -309,13 +327,50 @@ impl NodeRunner {
         if !eligible(task, node, round) {
             return Ok(());
         }
+        let Some(state) = accounts::fetch_round(self.chain.as_ref(), &self.cfg.task, round).await?
+        else {
+            return Ok(());
+        };
+        let mut slot_hashes = SlotHashesCache::default();
         if !self.store.round(round).judged {
+            // With sampled audits, only the assigned peers (drawn from a seed nobody knew
+            // before the audit window).
+            let assigned: Option<std::collections::BTreeSet<u32>> = if task.audit_sample == 0 {
+                None
+            } else {
+                let seed = if state.header.audit_seed_slot != 0 {
+                    Some(state.header.audit_seed)
+                } else {
+                    slot_hashes
+                        .hash_at_or_after(self.chain.as_ref(), t.submission().end)
+                        .await?
+                        .map(|hash| sampling::assignment_seed(&hash, &self.cfg.task, round))
+                };
+                match seed {
+                    Some(seed) => Some(
+                        sampling::audit_targets(
+                            &seed,
+                            node.index,
+                            &state.submitted,
+                            task.audit_sample,
+                        )
+                        .into_iter()
+                        .collect(),
+                    ),
+                    // Not drawable yet: wait a slot.
+                    None if slot <= t.submission().end + 1 => return Ok(()),
+                    // Evicted before anyone recorded it: check everyone (the safe default).
+                    None => None,
+                }
+            };
             let subs =
                 accounts::scan_submissions(self.chain.as_ref(), &self.cfg.task, round).await?;
             let ctx = self.ctx(round, node);
             let mut verdicts = std::collections::BTreeMap::new();
             let mut targets = std::collections::BTreeMap::new();
-            for (_, s) in subs.iter().filter(|(_, s)| s.node != self.node) {
+            for (_, s) in subs.iter().filter(|(_, s)| {
+                s.node != self.node && assigned.as_ref().is_none_or(|a| a.contains(&s.node_index))
+            }) {
                 let ok = self
                     .logic
                     .audit_submission(&ctx, s.node_index, &s.proof)
@@ -326,6 +381,7 @@ impl NodeRunner {
                 verdicts.insert(s.node_index, ok);
                 targets.insert(s.node_index, s.node.to_string());
             }
+            tracing::info!(node = %self.node, round, checked = verdicts.len(), "audited peers");
             self.store.update(round, |r| {
                 r.verdicts = verdicts;
                 r.targets = targets;
@@ -334,7 +390,8 @@ impl NodeRunner {
         }
         let local = self.store.round(round);
         let audits = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round).await?;
-        // Vote on audits others raised.
+        // Vote on open audits: on every one (whole-network vote) or where this node sits on
+        // the jury. A target outside this node's sample is judged now.
         for (address, audit) in audits
             .iter()
             .filter(|(_, a)| a.kind == AuditKind::Submission)
@@ -342,15 +399,38 @@ impl NodeRunner {
             let key = address.to_string();
             if audit.status != AuditStatus::Open
                 || audit.target == self.node
-                || audit.raiser == self.node
+                || (audit.jury_size == 0 && audit.raiser == self.node)
                 || local.acted_on.contains(&key)
             {
                 continue;
             }
-            let Some(valid) = local.verdicts.get(&audit.target_index) else {
-                continue;
+            let valid = match local.verdicts.get(&audit.target_index) {
+                Some(v) => *v,
+                None => {
+                    let sub = pda::submission(&self.cfg.task, round, &audit.target).0;
+                    let Some(raw) = self.chain.account(&sub).await? else {
+                        continue;
+                    };
+                    let s: Submission = accounts::decode(sub, &raw, "Submission")?;
+                    let v = self
+                        .logic
+                        .audit_submission(&self.ctx(round, node), s.node_index, &s.proof)
+                        .await;
+                    self.store.update(round, |r| {
+                        r.verdicts.insert(s.node_index, v);
+                        r.targets.insert(s.node_index, s.node.to_string());
+                    })?;
+                    v
+                }
             };
-            self.vote(round, *address, !valid, report).await?;
+            self.vote(
+                (node, &state, &mut slot_hashes),
+                *address,
+                audit,
+                !valid,
+                report,
+            )
+            .await?;
         }
         // Raise audits nobody raised yet.
         let raised: std::collections::BTreeSet<Pubkey> = audits
@@ -386,38 +466,91 @@ impl NodeRunner {
                 None,
             );
             match self.send("raise_audit", &[ixn], report).await {
-                Ok(_) => {}
-                Err(e) if is(&e, GradualError::AuditAlreadyRaised) => {
-                    // Someone else raised it first: vote instead.
-                    self.vote(round, audit, true, report).await?;
-                    continue;
-                }
-                Err(ChainError::Unconfirmed { .. }) => continue,
+                // With a jury the raiser votes later, like any juror (next tick).
+                Ok(_) if task.jury_size > 0 => {}
+                Ok(_) => self.store.update(round, |r| {
+                    r.acted_on.insert(audit.to_string());
+                })?,
+                // Someone else raised it first: the vote loop takes it next tick.
+                Err(e) if is(&e, GradualError::AuditAlreadyRaised) => {}
+                Err(ChainError::Unconfirmed { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
-            self.store.update(round, |r| {
-                r.acted_on.insert(audit.to_string());
-            })?;
         }
         Ok(())
     }
 
+    /// This node's seats on `audit`'s jury (its stake for a whole-network vote); `None` while
+    /// the jury seed cannot be known yet.
+    async fn seats(
+        &self,
+        (node, state, slot_hashes): (&Node, &RoundState, &mut SlotHashesCache),
+        address: &Pubkey,
+        audit: &Audit,
+    ) -> Result<Option<u64>, SdkError> {
+        let stake = node.stake_for_round(audit.round).unwrap_or(0);
+        if audit.jury_size == 0 {
+            return Ok(Some(stake));
+        }
+        let seed = if audit.jury_seed != [0; 32] {
+            audit.jury_seed
+        } else {
+            match slot_hashes
+                .hash_at_or_after(self.chain.as_ref(), audit.jury_from_slot)
+                .await?
+            {
+                Some(hash) => sampling::jury_seed(&hash, address),
+                None => return Ok(None),
+            }
+        };
+        Ok(Some(sampling::jury_seats(
+            &seed,
+            node.index,
+            stake,
+            state.header.total_active_stake,
+            audit.jury_size,
+        )))
+    }
+
     async fn vote(
         &mut self,
-        round: u64,
-        audit: Pubkey,
+        who: (&Node, &RoundState, &mut SlotHashesCache),
+        address: Pubkey,
+        audit: &Audit,
         approve: bool,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
-        // The vote PDA is the chain's record: never vote twice, even after a crash.
-        let vote = pda::vote(&audit, &self.node).0;
-        if self.chain.account(&vote).await?.is_none() {
+        let round = audit.round;
+        let who_index = who.0.index;
+        match self.seats(who, &address, audit).await? {
+            None => return Ok(()),
+            Some(0) => {
+                // Not on this jury: nothing to do, now or later.
+                return self.store.update(round, |r| {
+                    r.acted_on.insert(address.to_string());
+                });
+            }
+            Some(_) => {}
+        }
+        // The chain is the record (the Vote PDA, or the jury's voter list): never vote twice,
+        // even after a crash.
+        let voted = if audit.jury_size > 0 {
+            let node_index = who_index;
+            self.chain
+                .account(&address)
+                .await?
+                .is_some_and(|raw| Audit::voters(&raw.data, u32::MAX).contains(&node_index))
+        } else {
+            let vote = pda::vote(&address, &self.node).0;
+            self.chain.account(&vote).await?.is_some()
+        };
+        if !voted {
             let ixn = ix::vote(
                 self.cfg.operator.pubkey(),
                 self.node,
                 self.cfg.task,
                 round,
-                audit,
+                address,
                 approve,
             );
             match self.send("vote", &[ixn], report).await {
@@ -426,13 +559,15 @@ impl NodeRunner {
                     if is(&e, GradualError::AlreadyVoted)
                         || is(&e, GradualError::AuditWindowClosed)
                         || is(&e, GradualError::AuditAlreadyResolved)
+                        || is(&e, GradualError::NotAJuror)
                         || is(&e, GradualError::NodeNotEligible) => {}
+                Err(e) if is(&e, GradualError::SlotHashNotYetAvailable) => return Ok(()),
                 Err(ChainError::Unconfirmed { .. }) => return Ok(()),
                 Err(e) => return Err(e.into()),
             }
         }
         self.store.update(round, |r| {
-            r.acted_on.insert(audit.to_string());
+            r.acted_on.insert(address.to_string());
         })
     }
 
@@ -501,7 +636,7 @@ impl NodeRunner {
             }
             DistributionStatus::Sealed => {
                 if list_audit.contains(&slot) {
-                    self.audit_list(&state, node, round, attempt, report)
+                    self.audit_list(&state, node, round, attempt, task.jury_size > 0, report)
                         .await?;
                 } else if slot >= list_audit.end && state.header.open_audits == 0 {
                     self.crank(
@@ -795,12 +930,14 @@ impl NodeRunner {
         self.store.update(round, |r| r.paid_out = true)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn audit_list(
         &mut self,
         state: &RoundState,
         node: &Node,
         round: u64,
         attempt: u8,
+        jury: bool,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
         if state.header.selected_node == node.index {
@@ -846,7 +983,15 @@ impl NodeRunner {
             return Ok(());
         }
         match self.chain.account(&audit).await? {
-            Some(_) => self.vote(round, audit, !fair, report).await,
+            Some(raw) => {
+                let a: Audit = accounts::decode(audit, &raw, "Audit")?;
+                if a.status != AuditStatus::Open || (a.jury_size == 0 && a.raiser == self.node) {
+                    return Ok(());
+                }
+                let mut slot_hashes = SlotHashesCache::default();
+                self.vote((node, state, &mut slot_hashes), audit, &a, !fair, report)
+                    .await
+            }
             None if !fair => {
                 let ixn = ix::raise_audit(
                     self.cfg.operator.pubkey(),
@@ -859,12 +1004,13 @@ impl NodeRunner {
                     Some(pda::distribution(&self.cfg.task, round, attempt).0),
                 );
                 match self.send("raise_audit", &[ixn], report).await {
+                    // With a jury the raiser votes next tick, like any juror.
+                    Ok(_) if jury => Ok(()),
                     Ok(_) => self.store.update(round, |r| {
                         r.acted_on.insert(audit.to_string());
                     }),
-                    Err(e) if is(&e, GradualError::AuditAlreadyRaised) => {
-                        self.vote(round, audit, true, report).await
-                    }
+                    // Raised by someone else meanwhile: voted on next tick.
+                    Err(e) if is(&e, GradualError::AuditAlreadyRaised) => Ok(()),
                     Err(ChainError::Unconfirmed { .. }) => Ok(()),
                     Err(e) => Err(e.into()),
                 }
@@ -946,6 +1092,36 @@ impl NodeRunner {
             Err(ChainError::Unconfirmed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// The SlotHashes sysvar, read at most once per tick and only when a seed is not on chain yet.
+#[derive(Default)]
+struct SlotHashesCache(Option<Vec<u8>>);
+
+impl SlotHashesCache {
+    /// The hash of the first slot at or after `start` that SlotHashes holds, as the program
+    /// picks it; `None` if there is none yet, or if it was evicted.
+    async fn hash_at_or_after(
+        &mut self,
+        chain: &dyn Chain,
+        start: u64,
+    ) -> Result<Option<[u8; 32]>, SdkError> {
+        if self.0.is_none() {
+            let data = chain
+                .account(&ix::slot_hashes_sysvar())
+                .await?
+                .map(|a| a.data)
+                .unwrap_or_default();
+            self.0 = Some(data);
+        }
+        Ok(
+            match seed_source(self.0.as_deref().unwrap_or_default(), start) {
+                SeedSource::SlotHash { hash, .. } => Some(hash),
+                // Not yet, or evicted: the program refuses an evicted seed as well.
+                SeedSource::NotYet | SeedSource::Evicted { .. } => None,
+            },
+        )
     }
 }
 

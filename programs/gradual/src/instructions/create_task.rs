@@ -1,5 +1,7 @@
 use crate::{
-    constants::{MAX_NODES_LIMIT, TRUST_ALL, TRUST_FREEZE_AUTHORITY},
+    constants::{
+        MAX_AUDIT_SAMPLE, MAX_JURY_SIZE, MAX_NODES_LIMIT, TRUST_ALL, TRUST_FREEZE_AUTHORITY,
+    },
     errors::GradualError,
     events::TaskCreated,
     state::{seeds, Task, TaskConfig, TaskStatus},
@@ -21,6 +23,10 @@ pub struct CreateTaskArgs {
     /// `TRUST_FREEZE_AUTHORITY`, a mint with a freeze authority is refused: its holder could
     /// freeze the vaults and block every withdrawal and payout.
     pub trust_flags: u8,
+    /// Peers each node checks per round, 0..=MAX_AUDIT_SAMPLE (0: every submitter).
+    pub audit_sample: u16,
+    /// Expected jury seats per audit, 0..=MAX_JURY_SIZE (0: whole-network vote).
+    pub jury_size: u16,
 }
 
 #[derive(Accounts)]
@@ -106,6 +112,10 @@ impl CreateTask<'_> {
         require!(
             args.trust_flags & !TRUST_ALL == 0,
             GradualError::InvalidTrustFlags
+        );
+        require!(
+            args.jury_size <= MAX_JURY_SIZE && args.audit_sample <= MAX_AUDIT_SAMPLE,
+            GradualError::InvalidAuditPolicy
         );
         if args.trust_flags & TRUST_FREEZE_AUTHORITY == 0 {
             require!(
@@ -211,6 +221,8 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         close_after_slot: 0,
         trust_flags: args.trust_flags,
         live_nodes: 0,
+        audit_sample: args.audit_sample,
+        jury_size: args.jury_size,
         bump: bumps.task,
         bounty_vault_bump: bumps.bounty_vault,
         stake_vault_bump: bumps.stake_vault,
@@ -229,6 +241,8 @@ pub fn handler(ctx: Context<CreateTask>, args: CreateTaskArgs) -> Result<()> {
         max_nodes: args.max_nodes,
         config: args.config,
         trust_flags: args.trust_flags,
+        audit_sample: args.audit_sample,
+        jury_size: args.jury_size,
     });
     Ok(())
 }

@@ -2,13 +2,15 @@ use crate::{
     bitmap,
     errors::GradualError,
     events::AuditRaised,
+    instructions::select_distributor::{seed_source, SeedSource},
+    sampling,
     state::{
         seeds, Audit, AuditKind, AuditStatus, DistributionList, DistributionStatus, ListStatus,
         Node, Round, Task,
     },
     token_utils,
 };
-use anchor_lang::prelude::*;
+use anchor_lang::{prelude::*, solana_program::sysvar::SysvarId};
 use anchor_spl::token_interface::TokenAccount;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -45,6 +47,9 @@ pub struct RaiseAudit<'info> {
     pub raiser_payout: InterfaceAccount<'info, TokenAccount>,
     /// The current attempt's list, for a distribution audit.
     pub list: Option<AccountLoader<'info, DistributionList>>,
+    /// CHECK: must be the SlotHashes sysvar (checked in the handler): the round's audit
+    /// assignment seed is recorded from it.
+    pub slot_hashes: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -57,6 +62,16 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
     require_keys_neq!(raiser_key, target_key, GradualError::SelfAudit);
     token_utils::require_not_vault(&a.task, &a.raiser_payout.key())?;
 
+    require_keys_eq!(
+        a.slot_hashes.key(),
+        SlotHashes::id(),
+        GradualError::WrongSysvar
+    );
+    let jury_size = a.task.jury_size;
+    let voter_capacity = match jury_size {
+        0 => 0,
+        j => Audit::voter_capacity(j, a.task.max_nodes),
+    };
     let round_info = a.round.to_account_info();
     let mut data = round_info.try_borrow_mut_data()?;
     let view = Round::view_of(&mut data, &task_key, args.round)?;
@@ -67,6 +82,19 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         GradualError::NodeNotEligible
     );
     let timeline = header.timeline();
+    // The assignment seed: the first slot hash at or after the submission window's end (the
+    // submitter set is final, so no submitter could know its auditors), the same for every
+    // caller once it exists. Recorded by the first raise that can see it; an evicted hash is
+    // never used (the oldest entry changes every slot and could be chosen by timing).
+    if view.header.audit_seed_slot == 0 {
+        if let SeedSource::SlotHash { slot, hash } =
+            seed_source(&a.slot_hashes.try_borrow_data()?, timeline.submission().end)
+        {
+            view.header.audit_seed = sampling::assignment_seed(&hash, &task_key, args.round);
+            view.header.audit_seed_slot = slot;
+        }
+    }
+    let header = &*view.header;
     let (deadline_slot, attempt) = match args.kind {
         AuditKind::Submission => {
             require!(
@@ -142,7 +170,7 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         &a.audit,
         &a.system_program,
         &crate::ID,
-        Audit::SPACE,
+        Audit::space_with_jury(voter_capacity),
         &audit_seeds,
     )?;
     let audit = Audit {
@@ -155,13 +183,23 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         raiser: raiser_key,
         raiser_payout: a.raiser_payout.key(),
         payer: a.operator.key(),
-        for_stake: weight,
+        // With a jury the raiser's seats are not known yet: it votes like any juror.
+        for_stake: if jury_size == 0 { weight } else { 0 },
         against_stake: 0,
-        votes: 1,
+        votes: u32::from(jury_size == 0),
         deadline_slot,
         status: AuditStatus::Open,
         slashed_amount: 0,
         bump: bump[0],
+        jury_size,
+        // Submission audits raised early still get their jury from after the submission
+        // window, when every honest node is watching.
+        jury_from_slot: match args.kind {
+            AuditKind::Submission => slot.max(timeline.submission().end),
+            AuditKind::Distribution => slot,
+        },
+        jury_seed: [0; 32],
+        voter_capacity,
     };
     audit.try_serialize(&mut &mut a.audit.try_borrow_mut_data()?[..])?;
     view.header.open_audits = view
@@ -182,7 +220,7 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
         kind: args.kind as u8,
         target: target_key,
         raiser: raiser_key,
-        weight,
+        weight: if jury_size == 0 { weight } else { 0 },
         deadline_slot,
     });
     Ok(())

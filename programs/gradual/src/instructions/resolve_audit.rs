@@ -1,16 +1,18 @@
 use crate::{
-    bitmap,
     errors::GradualError,
     events::{AuditResolved, DistributionFailed, StakeSlashed},
     math,
-    state::{Audit, AuditKind, AuditStatus, DistributionList, ListStatus, Node, Round, Task},
+    state::{
+        Audit, AuditKind, AuditStatus, DistributionList, ListStatus, Node, Round, RoundBitmap, Task,
+    },
     token_utils,
 };
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 /// Permissionless: after the audit's window, anyone settles it. Upheld iff `for > against` and
-/// `for + against >= quorum_bps` of the round's stake snapshot.
+/// `for + against >= quorum_bps` of the round's stake snapshot (of the jury's expected seats
+/// when the task has a jury).
 #[derive(Accounts)]
 pub struct ResolveAudit<'info> {
     #[account(
@@ -70,7 +72,12 @@ pub fn handler(ctx: Context<ResolveAudit>) -> Result<()> {
     let mut view = Round::view_of(&mut data, &task_key, audit.round)?;
     let config = view.header.config;
     let votes = audit.for_stake.saturating_add(audit.against_stake);
-    let quorum = math::bps_ceil(view.header.total_active_stake, config.quorum_bps);
+    // Whole network: a share of the round's stake. Jury: a share of its expected seats.
+    let quorum_base = match audit.jury_size {
+        0 => view.header.total_active_stake,
+        j => u64::from(j),
+    };
+    let quorum = math::bps_ceil(quorum_base, config.quorum_bps);
     let upheld = audit.for_stake > audit.against_stake && votes >= quorum;
     view.header.open_audits = view
         .header
@@ -104,7 +111,7 @@ pub fn handler(ctx: Context<ResolveAudit>) -> Result<()> {
     // Upheld: slash the target and bar it from this round's rewards.
     let index = audit.target_index;
     require!(
-        bitmap::set(view.slashed, index),
+        view.exclude(RoundBitmap::Slashed, index),
         GradualError::WrongAuditAccount
     );
     view.header.slashed_count = view
@@ -127,7 +134,7 @@ pub fn handler(ctx: Context<ResolveAudit>) -> Result<()> {
             .reserved_rewards
             .checked_sub(list.declared_total)
             .ok_or(GradualError::MathOverflow)?;
-        bitmap::set(view.failed_distributor, index);
+        view.exclude(RoundBitmap::FailedDistributor, index);
         if view.next_attempt() {
             emit!(DistributionFailed {
                 task: task_key,

@@ -128,7 +128,8 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
     let seed = selection_seed(&hash, &header.task, header.round, attempt);
     let (task, round) = (header.task, header.round);
 
-    let candidates = view.candidate_count();
+    // O(1) from the counters; the scan below walks only up to the pick.
+    let candidates = view.counted_candidates();
     if candidates == 0 {
         // Nobody can distribute: the round fails and its budget stays in the vault.
         view.header.distribution_status = DistributionStatus::Failed as u8;

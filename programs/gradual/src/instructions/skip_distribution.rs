@@ -1,8 +1,7 @@
 use crate::{
-    bitmap,
     errors::GradualError,
     events::{DistributionFailed, DistributionSkipped},
-    state::{DistributionStatus, Round, NO_NODE},
+    state::{DistributionStatus, Round, RoundBitmap, NO_NODE},
 };
 use anchor_lang::prelude::*;
 
@@ -40,7 +39,7 @@ pub fn handler(ctx: Context<SkipDistribution>) -> Result<()> {
 
     let distributor = view.header.selected_node;
     if distributor != NO_NODE {
-        bitmap::set(view.failed_distributor, distributor);
+        view.exclude(RoundBitmap::FailedDistributor, distributor);
     }
     let (task, round) = (view.header.task, view.header.round);
     emit!(DistributionSkipped {

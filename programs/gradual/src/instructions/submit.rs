@@ -2,11 +2,12 @@ use crate::{
     bitmap,
     constants::MAX_PROOF_LEN,
     errors::GradualError,
-    events::{RoundOpened, Submitted},
-    state::{seeds, Node, Round, Submission, Task, TaskStatus},
+    events::Submitted,
+    instructions::open_round::create_round,
+    state::{seeds, Node, Round, Submission, Task, TaskStatus, MAX_GROWTH_PER_INSTRUCTION},
     token_utils,
 };
-use anchor_lang::{prelude::*, Discriminator};
+use anchor_lang::prelude::*;
 
 /// A proof as instruction data: a `u32` length then the bytes, like borsh's `Vec<u8>`, but
 /// read with a bounded allocation. borsh allocates up to 1 MiB for a `Vec<u8>` whose length
@@ -102,37 +103,21 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let node_key = node.key();
     let round_le = args.round.to_le_bytes();
 
-    // Round: open it on the first submission, otherwise check it is this task's round.
+    // Round: open it on the first submission (when it fits one instruction), otherwise check
+    // it is this task's round.
     if token_utils::is_unallocated(&a.round) {
-        let bump =
-            token_utils::expect_canonical(&a.round, &[seeds::ROUND, task_key.as_ref(), &round_le])?;
-        token_utils::create_pda_account(
+        require!(
+            Round::space(task.max_nodes) <= MAX_GROWTH_PER_INSTRUCTION,
+            GradualError::RoundNotOpen
+        );
+        create_round(
             &a.operator,
             &a.round,
             &a.system_program,
-            &crate::ID,
-            Round::space(task.max_nodes),
-            &[seeds::ROUND, task_key.as_ref(), &round_le, &[bump]],
+            task,
+            args.round,
+            &timeline,
         )?;
-        let total_active_stake = task.stake_for_round(args.round)?;
-        let mut data = a.round.try_borrow_mut_data()?;
-        data[..8].copy_from_slice(Round::DISCRIMINATOR);
-        let header: &mut Round = bytemuck::from_bytes_mut(&mut data[8..Round::HEADER_SPACE]);
-        header.task = task_key;
-        header.payer = a.operator.key();
-        header.round = args.round;
-        header.start_slot = timeline.start_slot;
-        header.config = config;
-        header.total_active_stake = total_active_stake;
-        header.selected_node = crate::state::NO_NODE;
-        header.max_nodes = task.max_nodes;
-        header.bump = bump;
-        emit!(RoundOpened {
-            task: task_key,
-            round: args.round,
-            start_slot: timeline.start_slot,
-            total_active_stake,
-        });
     } else {
         require_keys_eq!(*a.round.owner, crate::ID, GradualError::WrongRound);
     }

@@ -1,10 +1,12 @@
 use crate::{
     errors::GradualError,
     events::Voted,
+    instructions::select_distributor::{seed_source, SeedSource},
+    sampling,
     state::{seeds, Audit, AuditStatus, Node, Round, Vote},
     token_utils,
 };
-use anchor_lang::prelude::*;
+use anchor_lang::{prelude::*, solana_program::sysvar::SysvarId};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct VoteArgs {
@@ -25,9 +27,13 @@ pub struct CastVote<'info> {
     pub audit: Account<'info, Audit>,
     /// The audited round: eligibility uses its config snapshot.
     pub round: AccountLoader<'info, Round>,
-    /// CHECK: created by the handler at `["vote", audit, voter]`.
+    /// CHECK: created by the handler at `["vote", audit, voter]` for a whole-network vote;
+    /// unused (never written) when the audit has a jury.
     #[account(mut)]
     pub vote: UncheckedAccount<'info>,
+    /// CHECK: must be the SlotHashes sysvar (checked in the handler): the first vote on a jury
+    /// audit records the jury seed from it.
+    pub slot_hashes: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
@@ -42,47 +48,90 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
     );
     require!(slot < audit.deadline_slot, GradualError::AuditWindowClosed);
     require_keys_neq!(voter_key, audit.target, GradualError::TargetCannotVote);
-    require_keys_neq!(voter_key, audit.raiser, GradualError::AlreadyVoted);
-    let minimum_stake = {
+    if audit.jury_size == 0 {
+        // The raiser's stake already counts as the first `for` vote.
+        require_keys_neq!(voter_key, audit.raiser, GradualError::AlreadyVoted);
+    }
+    let (minimum_stake, round_stake) = {
         let round = a.round.load()?;
         require!(
             round.task == audit.task && round.round == audit.round,
             GradualError::WrongRound
         );
-        round.config.minimum_stake
+        (round.config.minimum_stake, round.total_active_stake)
     };
-    let weight = a.voter.stake_for_round(audit.round)?;
-    require!(weight >= minimum_stake, GradualError::NodeNotEligible);
+    let stake = a.voter.stake_for_round(audit.round)?;
+    require!(stake >= minimum_stake, GradualError::NodeNotEligible);
+    let weight = if audit.jury_size == 0 {
+        stake
+    } else {
+        // The jury: seeded by the first slot hash at or after the raise, which nobody knew
+        // when choosing what to raise; recorded by the first vote, one hash per vote after.
+        require_keys_eq!(
+            a.slot_hashes.key(),
+            SlotHashes::id(),
+            GradualError::WrongSysvar
+        );
+        if audit.jury_seed == [0; 32] {
+            let hash = match seed_source(&a.slot_hashes.try_borrow_data()?, audit.jury_from_slot) {
+                SeedSource::SlotHash { hash, .. } => hash,
+                SeedSource::NotYet => return err!(GradualError::SlotHashNotYetAvailable),
+                // Nobody voted within 512 slots: the audit's jury can no longer be drawn
+                // fairly (the oldest entry changes every slot), so it gets no votes.
+                SeedSource::Evicted { .. } => return err!(GradualError::JurySeedExpired),
+            };
+            audit.jury_seed = sampling::jury_seed(&hash, &audit.key());
+        }
+        let seats = sampling::jury_seats(
+            &audit.jury_seed,
+            a.voter.index,
+            stake,
+            round_stake,
+            audit.jury_size,
+        );
+        require!(seats > 0, GradualError::NotAJuror);
+        seats
+    };
 
     let audit_key = audit.key();
-    // One Vote per (audit, voter) at the canonical address: a caller-chosen bump would
-    // admit ~128 addresses, hence ~128 votes of the same node.
-    let bump = [token_utils::expect_canonical(
-        &a.vote,
-        &[seeds::VOTE, audit_key.as_ref(), voter_key.as_ref()],
-    )?];
-    let vote_seeds: [&[u8]; 4] = [seeds::VOTE, audit_key.as_ref(), voter_key.as_ref(), &bump];
-    require!(
-        token_utils::is_unallocated(&a.vote),
-        GradualError::AlreadyVoted
-    );
-    token_utils::create_pda_account(
-        &a.operator,
-        &a.vote,
-        &a.system_program,
-        &crate::ID,
-        Vote::SPACE,
-        &vote_seeds,
-    )?;
-    Vote {
-        audit: audit_key,
-        voter: voter_key,
-        payer: a.operator.key(),
-        approve: args.approve,
-        weight,
-        bump: bump[0],
+    if audit.jury_size > 0 {
+        // One vote per juror, kept in the audit's sorted voter list: no Vote account.
+        let info = audit.to_account_info();
+        let mut data = info.try_borrow_mut_data()?;
+        require!(
+            Audit::insert_voter(&mut data, audit.votes, a.voter.index)?,
+            GradualError::AlreadyVoted
+        );
+    } else {
+        // One Vote per (audit, voter) at the canonical address: a caller-chosen bump would
+        // admit ~128 addresses, hence ~128 votes of the same node.
+        let bump = [token_utils::expect_canonical(
+            &a.vote,
+            &[seeds::VOTE, audit_key.as_ref(), voter_key.as_ref()],
+        )?];
+        let vote_seeds: [&[u8]; 4] = [seeds::VOTE, audit_key.as_ref(), voter_key.as_ref(), &bump];
+        require!(
+            token_utils::is_unallocated(&a.vote),
+            GradualError::AlreadyVoted
+        );
+        token_utils::create_pda_account(
+            &a.operator,
+            &a.vote,
+            &a.system_program,
+            &crate::ID,
+            Vote::SPACE,
+            &vote_seeds,
+        )?;
+        Vote {
+            audit: audit_key,
+            voter: voter_key,
+            payer: a.operator.key(),
+            approve: args.approve,
+            weight,
+            bump: bump[0],
+        }
+        .try_serialize(&mut &mut a.vote.try_borrow_mut_data()?[..])?;
     }
-    .try_serialize(&mut &mut a.vote.try_borrow_mut_data()?[..])?;
 
     let tally = if args.approve {
         &mut audit.for_stake

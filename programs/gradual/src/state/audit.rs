@@ -49,10 +49,89 @@ pub struct Audit {
     /// Stake removed from the target when upheld.
     pub slashed_amount: u64,
     pub bump: u8,
+    /// Expected jury seats (the task's `jury_size`; 0: whole-network vote, tallies in stake).
+    /// With a jury, `for_stake` / `against_stake` count seats.
+    pub jury_size: u16,
+    /// The jury comes from the first slot hash at or after this slot: the raise's slot, or the
+    /// end of the submission window for a submission audit raised before it.
+    pub jury_from_slot: u64,
+    /// `sampling::jury_seed`, recorded by the first vote (zero until then).
+    pub jury_seed: [u8; 32],
+    /// With a jury: room for this many jurors' votes in the account's tail (0 otherwise).
+    pub voter_capacity: u16,
 }
 
 impl Audit {
+    /// Size without a jury tail.
     pub const SPACE: usize = Self::DISCRIMINATOR.len() + Self::INIT_SPACE;
+
+    /// Jurors an audit makes room for: twice the expected jury plus 16 (a jury of `J`
+    /// expected seats has more than `2J + 16` members with negligible probability), at most
+    /// the task's node count limit.
+    pub fn voter_capacity(jury_size: u16, max_nodes: u32) -> u16 {
+        let cap = u32::from(jury_size) * 2 + 16;
+        cap.min(max_nodes).min(u32::from(u16::MAX)) as u16
+    }
+
+    /// Size with a jury tail: after the fields, `voter_capacity` u32 LE node indexes of the
+    /// jurors who voted, ascending (the first `votes` are used). One vote per juror is
+    /// enforced by this list, without a Vote account per vote.
+    pub fn space_with_jury(voter_capacity: u16) -> usize {
+        Self::SPACE + 4 * usize::from(voter_capacity)
+    }
+
+    /// Records juror `index` in the sorted voter list of an audit account's data; `false` if it
+    /// already voted; `JuryFull` when a new juror finds no room.
+    pub fn insert_voter(data: &mut [u8], votes: u32, index: u32) -> Result<bool> {
+        let tail = data
+            .get_mut(Self::SPACE..)
+            .ok_or_else(|| error!(crate::errors::GradualError::WrongAuditAccount))?;
+        let used = votes as usize * 4;
+        require!(
+            tail.len() >= used,
+            crate::errors::GradualError::WrongAuditAccount
+        );
+        let at = |t: &[u8], i: usize| {
+            u32::from_le_bytes([t[4 * i], t[4 * i + 1], t[4 * i + 2], t[4 * i + 3]])
+        };
+        let (mut lo, mut hi) = (0usize, votes as usize);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match at(tail, mid).cmp(&index) {
+                core::cmp::Ordering::Less => lo = mid + 1,
+                core::cmp::Ordering::Greater => hi = mid,
+                core::cmp::Ordering::Equal => return Ok(false),
+            }
+        }
+        // A repeat is answered above even when the list is full.
+        require!(
+            tail.len() >= used + 4,
+            crate::errors::GradualError::JuryFull
+        );
+        tail.copy_within(4 * lo..used, 4 * lo + 4);
+        tail[4 * lo..4 * lo + 4].copy_from_slice(&index.to_le_bytes());
+        Ok(true)
+    }
+
+    /// The jurors who voted, from an audit account's data (its first `votes` tail entries;
+    /// pass `u32::MAX` to read the count from the data).
+    pub fn voters(data: &[u8], votes: u32) -> Vec<u32> {
+        let votes = if votes == u32::MAX {
+            Self::try_deserialize(&mut &data[..]).map_or(0, |a| a.votes)
+        } else {
+            votes
+        };
+        let end = Self::SPACE
+            .saturating_add(4 * votes as usize)
+            .min(data.len());
+        data.get(Self::SPACE..end)
+            .map(|t| {
+                t.chunks_exact(4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// One node's vote on one audit; its existence forbids a second vote.
@@ -70,4 +149,27 @@ pub struct Vote {
 
 impl Vote {
     pub const SPACE: usize = Self::DISCRIMINATOR.len() + Self::INIT_SPACE;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn voter_list_stays_sorted_and_refuses_repeats_and_overflow() {
+        let mut data = vec![0u8; Audit::space_with_jury(4)];
+        let mut votes = 0;
+        for index in [7u32, 2, 9, 5] {
+            assert!(Audit::insert_voter(&mut data, votes, index).unwrap());
+            votes += 1;
+        }
+        assert_eq!(Audit::voters(&data, votes), vec![2, 5, 7, 9]);
+        assert!(!Audit::insert_voter(&mut data, votes, 5).unwrap());
+        assert!(!Audit::insert_voter(&mut data, votes, 9).unwrap());
+        // Full: a fifth juror is refused, the list unchanged.
+        assert!(Audit::insert_voter(&mut data, votes, 1).is_err());
+        assert_eq!(Audit::voters(&data, votes), vec![2, 5, 7, 9]);
+        assert_eq!(Audit::voter_capacity(64, 4_096), 144);
+        assert_eq!(Audit::voter_capacity(64, 10), 10);
+    }
 }

@@ -179,6 +179,12 @@ pub struct Task {
     pub trust_flags: u8,
     /// Node accounts not yet closed: the task account closes only when none is left.
     pub live_nodes: u32,
+    /// Peers each node is assigned to check per round (0: every submitter). Off-chain duty:
+    /// anyone may still raise an audit on any submission.
+    pub audit_sample: u16,
+    /// Expected jury seats per audit (0: the whole network votes, quorum over the round's
+    /// stake). Fixed at creation.
+    pub jury_size: u16,
 }
 
 impl Task {
