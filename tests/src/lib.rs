@@ -333,18 +333,7 @@ impl TestContext {
             size <= 1_232,
             "transaction of {size} bytes exceeds the 1,232-byte packet limit"
         );
-        let res = self
-            .ctx
-            .banks_client
-            .process_transaction_with_metadata(tx)
-            .await
-            .expect("banks transport");
-        let meta = res.metadata.expect("metadata");
-        Outcome {
-            result: res.result,
-            cu: meta.compute_units_consumed,
-            logs: meta.log_messages,
-        }
+        self.process(tx).await
     }
 
     /// Sends `ixs` as a v0 transaction paid by the bank payer, its accounts (other than the
@@ -429,6 +418,14 @@ impl TestContext {
             &[&payer],
         )
         .expect("signed");
+        self.process(tx).await
+    }
+
+    /// Runs a signed transaction (legacy or v0) and collects its outcome.
+    async fn process(
+        &mut self,
+        tx: impl Into<solana_transaction::versioned::VersionedTransaction>,
+    ) -> Outcome {
         let res = self
             .ctx
             .banks_client

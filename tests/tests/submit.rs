@@ -329,7 +329,9 @@ async fn a_large_round_is_opened_in_steps_before_its_first_submission() {
     let round_key = pda::round(&t.task, 0).0;
     let payer = t.nodes[1].operator.insecure_clone();
     let open = ix::open_round(payer.pubkey(), t.task, 0);
-    // Not before the round's work window.
+    // Created only when a first submit could create it: in the submission window (so the
+    // stake snapshot is taken when a submit would take it).
+    t.warp_to_round(0).await;
     assert_rejected!(
         t,
         GradualError::OutsideSubmissionWindow,

@@ -15,9 +15,10 @@ pub const DEFAULT_MAX_NODES: u32 = 4_096;
 #[constant]
 pub const MAX_NODES_LIMIT: u32 = 65_536;
 
-/// Largest `max_nodes` whose Round the first `submit` creates by itself (it fits 10 KiB).
+/// Largest `max_nodes` whose Round the first `submit` creates by itself (it fits 10 KiB:
+/// checked at compile time in `state::round`).
 #[constant]
-pub const MAX_NODES_OPENED_BY_SUBMIT: u32 = 26_624;
+pub const MAX_NODES_OPENED_BY_SUBMIT: u32 = 26_600;
 
 /// Basis-point denominator.
 #[constant]

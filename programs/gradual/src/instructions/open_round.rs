@@ -12,11 +12,13 @@ pub struct OpenRoundArgs {
     pub round: u64,
 }
 
-/// Permissionless: prepares a Round before its first submission, for tasks whose Round is
-/// larger than one instruction may allocate (10 KiB: `max_nodes` above 26,624). The first call
-/// creates it (paying the rent of its full size), each call grows it by 10 KiB, and a call on a
-/// full Round changes nothing (nodes race to open it, so that is not an error). Smaller
-/// Rounds are still opened by their first `submit`.
+/// Permissionless: prepares a Round for tasks whose Round is larger than one instruction may
+/// allocate (10 KiB: `max_nodes` above 26,600). The first call creates it, under the same
+/// rules as a first `submit` (in the round's submission window, not for work that began after
+/// a pause; the stake snapshot is taken then, as a submit would), paying the rent of its full
+/// size. Each call grows it by 10 KiB, at any time (a Round left partial can still be
+/// completed and settled), and a call on a full Round changes nothing (nodes race to open it,
+/// so that is not an error). Smaller Rounds are still opened by their first `submit`.
 #[derive(Accounts)]
 pub struct OpenRound<'info> {
     #[account(mut)]
@@ -103,12 +105,16 @@ pub fn handler(ctx: Context<OpenRound>, args: OpenRoundArgs) -> Result<()> {
         .schedule()
         .timeline(args.round)
         .ok_or(GradualError::RoundOutOfRange)?;
-    // From the round's work window until its submission window closes.
-    require!(
-        slot >= timeline.start_slot && slot < timeline.submission().end,
-        GradualError::OutsideSubmissionWindow
-    );
     if token_utils::is_unallocated(&a.round) {
+        // Created exactly when a first submit could create it.
+        require!(
+            task.status == TaskStatus::Active || timeline.start_slot < task.paused_at_slot,
+            GradualError::TaskPaused
+        );
+        require!(
+            timeline.submission().contains(&slot),
+            GradualError::OutsideSubmissionWindow
+        );
         return create_round(
             &a.payer,
             &a.round,

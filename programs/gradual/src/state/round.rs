@@ -267,6 +267,14 @@ pub enum RoundBitmap {
     FailedDistributor,
 }
 
+// The first submit can create a Round of MAX_NODES_OPENED_BY_SUBMIT nodes, and not one more.
+const _: () = assert!(
+    Round::space(crate::constants::MAX_NODES_OPENED_BY_SUBMIT)
+        <= crate::state::MAX_GROWTH_PER_INSTRUCTION
+        && Round::space(crate::constants::MAX_NODES_OPENED_BY_SUBMIT + 8)
+            > crate::state::MAX_GROWTH_PER_INSTRUCTION
+);
+
 impl Round {
     /// Header bytes including the discriminator.
     pub const HEADER_SPACE: usize = 8 + core::mem::size_of::<Round>();
