@@ -484,9 +484,13 @@ async fn restart_in_the_middle_of_a_list_upload_resumes_at_the_cursor() {
     assert_eq!(list.header.written, 2, "one chunk landed before the crash");
     // Restart the crashed runner from its store; everyone carries on until round 0 is
     // accepted (before round 1's own upload starts).
-    runners[i] = net
-        .runner(i, faulty.clone(), Arc::new(WORK))
-        .with_append_chunk(2);
+    // The crashed process is gone (and with it its store lock) before the new one starts.
+    drop(runners.remove(i));
+    runners.insert(
+        i,
+        net.runner(i, faulty.clone(), Arc::new(WORK))
+            .with_append_chunk(2),
+    );
     let (_, list_audit) = t.distribution(0).unwrap();
     net.drive(&mut runners, slot, list_audit.end + 5).await;
     let list = accounts::fetch_list(net.chain.as_ref(), &net.task, 0, 0)

@@ -53,10 +53,13 @@ pub struct NodeState {
     pub rounds: BTreeMap<u64, RoundLocal>,
 }
 
-/// The store file and its loaded state.
+/// The store file and its loaded state. While open it holds an exclusive lock on
+/// `<path>.lock`, so two processes never run the same node's store (and so never double-act).
 pub struct Store {
     path: PathBuf,
     state: NodeState,
+    /// Held for the store's lifetime; released on drop (or when the process dies).
+    _lock: std::fs::File,
 }
 
 impl Store {
@@ -67,12 +70,33 @@ impl Store {
             path: path.display().to_string(),
             reason,
         };
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path.with_extension("lock"))
+            .map_err(|e| err(format!("cannot open its lock file: {e}")))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(err(
+                    "another process is running this node's store (its .lock is held)".into(),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(err(format!("cannot lock the store: {e}")))
+            }
+        }
         let state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| err(e.to_string()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => NodeState::default(),
             Err(e) => return Err(err(e.to_string())),
         };
-        Ok(Self { path, state })
+        Ok(Self {
+            path,
+            state,
+            _lock: lock,
+        })
     }
 
     /// The loaded state.
@@ -112,6 +136,12 @@ impl Store {
         f.write_all(&bytes).map_err(|e| err(e.to_string()))?;
         f.sync_all().map_err(|e| err(e.to_string()))?;
         std::fs::rename(&tmp, &self.path).map_err(|e| err(e.to_string()))?;
+        // The rename itself is durable only once the directory is.
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| err(format!("cannot sync its directory: {e}")))?;
+        }
         Ok(())
     }
 }
@@ -132,8 +162,22 @@ mod tests {
         assert_eq!(s.round(3).proof, Some(vec![1, 2, 3]));
         assert!(s.round(5).submitted);
         s.prune(4).unwrap();
+        drop(s);
         assert_eq!(Store::open(&path).unwrap().state().rounds.len(), 1);
         std::fs::write(&path, b"{ not json").unwrap();
         assert!(matches!(Store::open(&path), Err(SdkError::Store { .. })));
+    }
+
+    #[test]
+    fn one_process_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("node.json");
+        let first = Store::open(&path).unwrap();
+        match Store::open(&path) {
+            Err(SdkError::Store { reason, .. }) => assert!(reason.contains("another process")),
+            other => panic!("a second open must be refused, got {:?}", other.map(|_| ())),
+        }
+        drop(first);
+        Store::open(&path).expect("free again once the first is closed");
     }
 }
