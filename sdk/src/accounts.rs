@@ -110,9 +110,8 @@ pub struct ListState {
     pub claimed: Vec<bool>,
     /// The candidate indexes the list was checked against (ascending).
     pub candidates: Vec<u32>,
-    /// Whether `grow_distribution` has brought the account to its full size.
-    pub full_size: bool,
-    /// The account's current data length.
+    /// The account's current data length (below `header.layout().end` until
+    /// `grow_distribution` has brought it to full size).
     pub data_len: usize,
 }
 
@@ -190,7 +189,6 @@ pub fn decode_list(address: Pubkey, account: &RawAccount) -> Result<ListState, S
         filled,
         claimed,
         candidates,
-        full_size: full,
         data_len: data.len(),
     })
 }

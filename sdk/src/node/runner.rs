@@ -131,10 +131,7 @@ impl NodeRunner {
         ixs: &[Instruction],
         report: &mut TickReport,
     ) -> Result<TxOutcome, ChainError> {
-        let out = match &self.cfg.fee_payer {
-            Some(payer) => self.chain.send(ixs, payer, &[&self.cfg.operator]).await,
-            None => self.chain.send(ixs, &self.cfg.operator, &[]).await,
-        };
+        let out = self.send_quiet(ixs).await;
         match &out {
             Ok(o) => {
                 tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
@@ -536,10 +533,13 @@ impl NodeRunner {
         // even after a crash.
         let voted = if audit.jury_size > 0 {
             let node_index = who_index;
-            self.chain
-                .account(&address)
-                .await?
-                .is_some_and(|raw| Audit::voters(&raw.data, u32::MAX).contains(&node_index))
+            match self.chain.account(&address).await? {
+                Some(raw) => {
+                    let fresh: Audit = accounts::decode(address, &raw, "Audit")?;
+                    Audit::voters(&raw.data, fresh.votes).contains(&node_index)
+                }
+                None => false,
+            }
         } else {
             let vote = pda::vote(&address, &self.node).0;
             self.chain.account(&vote).await?.is_some()
@@ -757,7 +757,7 @@ impl NodeRunner {
         }
         let total: u64 = entries.iter().map(|e| e.amount).sum();
         let (task, op_node) = (self.cfg.task, self.node);
-        let filled = match list {
+        let runs = match list {
             None => {
                 let groups = ix::begin_distribution_txs(
                     op,
@@ -780,7 +780,7 @@ impl NodeRunner {
                 {
                     return Ok(());
                 }
-                vec![false; entries.len()]
+                vec![(0, entries.len())]
             }
             Some(l) if l.header.status() == ListStatus::Uploading => {
                 // Resumed after a crash: finish growing, then send only what is missing.
@@ -790,33 +790,24 @@ impl NodeRunner {
                 if !self.send_all("grow_distribution", &grows, report).await? {
                     return Ok(());
                 }
-                l.filled
+                l.unfilled_runs()
             }
             Some(_) => return Ok(()),
         };
         // Every missing chunk at once: they land in any order, and a chunk that landed before a
         // crash is not resent (its positions are filled).
         let mut appends = vec![];
-        let mut run_start = None;
-        for i in 0..=filled.len() {
-            let missing = filled.get(i).is_some_and(|f| !f);
-            match (missing, run_start) {
-                (true, None) => run_start = Some(i),
-                (false, Some(s)) => {
-                    for start in (s..i).step_by(self.chunk) {
-                        let end = (start + self.chunk).min(i);
-                        appends.push(vec![ix::append_distribution(
-                            op,
-                            task,
-                            round,
-                            attempt,
-                            start as u32,
-                            entries[start..end].to_vec(),
-                        )]);
-                    }
-                    run_start = None;
-                }
-                _ => {}
+        for (run_start, run_end) in runs {
+            for start in (run_start..run_end).step_by(self.chunk) {
+                let end = (start + self.chunk).min(run_end);
+                appends.push(vec![ix::append_distribution(
+                    op,
+                    task,
+                    round,
+                    attempt,
+                    start as u32,
+                    entries[start..end].to_vec(),
+                )]);
             }
         }
         if !self

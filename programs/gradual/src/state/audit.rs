@@ -113,14 +113,8 @@ impl Audit {
         Ok(true)
     }
 
-    /// The jurors who voted, from an audit account's data (its first `votes` tail entries;
-    /// pass `u32::MAX` to read the count from the data).
+    /// The jurors who voted, from an audit account's data (its first `votes` tail entries).
     pub fn voters(data: &[u8], votes: u32) -> Vec<u32> {
-        let votes = if votes == u32::MAX {
-            Self::try_deserialize(&mut &data[..]).map_or(0, |a| a.votes)
-        } else {
-            votes
-        };
         let end = Self::SPACE
             .saturating_add(4 * votes as usize)
             .min(data.len());
