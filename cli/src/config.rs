@@ -284,3 +284,17 @@ minimum_stake = 0.01
         assert_eq!(resolve_url(Some("http://x:1")), "http://x:1");
     }
 }
+
+/// Sampled audits and juries for the task a development command creates (`demo`,
+/// `dev bootstrap`): the network-scale protocol by default, so the demo and the end-to-end test
+/// run the path a large task runs.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct AuditPolicy {
+    /// Peers each node checks per round (0: every peer). With 8 draws among 2 to 4 peers a
+    /// cheater goes unchecked by every honest node with probability below 1e-4.
+    #[arg(long, default_value_t = 8)]
+    pub audit_sample: u16,
+    /// Expected jury seats per audit (0: the whole network votes).
+    #[arg(long, default_value_t = 8)]
+    pub jury_size: u16,
+}

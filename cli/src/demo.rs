@@ -27,6 +27,7 @@ pub struct DemoOptions {
     pub url: Option<String>,
     pub program_dir: std::path::PathBuf,
     pub quiet: bool,
+    pub policy: crate::config::AuditPolicy,
 }
 
 const DECIMALS: u8 = 6;
@@ -89,8 +90,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                 max_nodes: 64,
                 config: config(),
                 trust_flags: 0,
-                audit_sample: 0,
-                jury_size: 0,
+                audit_sample: opts.policy.audit_sample,
+                jury_size: opts.policy.jury_size,
             },
         )
         .await
@@ -100,6 +101,17 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         .await
         .context("fund_task")?;
     println!("task {task} created and funded with 20.000000 tokens (1.000000 per round)");
+    println!(
+        "audits: {}, {}",
+        match opts.policy.audit_sample {
+            0 => "every node checks every peer".to_string(),
+            k => format!("each node checks {k} sampled peers"),
+        },
+        match opts.policy.jury_size {
+            0 => "the whole network votes".to_string(),
+            j => format!("juries of {j} stake-weighted seats decide"),
+        }
+    );
     let mut runners = vec![];
     let dir = std::env::temp_dir().join(format!("gradual-demo-{task}"));
     std::fs::create_dir_all(&dir)?;
@@ -263,6 +275,17 @@ fn describe(
         RoundOpened(e) => format!(
             "round {} opened (stake snapshot {})",
             e.round, e.total_active_stake
+        ),
+        ShardsMerged(e) => format!(
+            "round {}: {} submissions merged from {} shard(s){}",
+            e.round,
+            e.submissions,
+            e.shards.count_ones(),
+            if e.complete {
+                ", submitter set final"
+            } else {
+                ""
+            }
         ),
         Submitted(e) => format!(
             "{} submitted its proof for round {}",

@@ -14,7 +14,13 @@ use std::path::Path;
 
 /// Creates two mints, a task funded for 20 rounds and `nodes` joined operators on a local
 /// validator; writes each operator's keypair to `out/node-<i>.json`; prints the layout as JSON.
-pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) -> Result<()> {
+pub async fn bootstrap(
+    url: &str,
+    nodes: usize,
+    round_slots: u64,
+    out: &Path,
+    policy: crate::config::AuditPolicy,
+) -> Result<()> {
     anyhow::ensure!(round_slots >= 20, "--round-slots must be at least 20");
     let cluster = Cluster::rpc(url).await?;
     let chain = cluster.chain();
@@ -48,8 +54,8 @@ pub async fn bootstrap(url: &str, nodes: usize, round_slots: u64, out: &Path) ->
                 max_nodes: 64,
                 config,
                 trust_flags: 0,
-                audit_sample: 0,
-                jury_size: 0,
+                audit_sample: policy.audit_sample,
+                jury_size: policy.jury_size,
             },
         )
         .await?;

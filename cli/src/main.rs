@@ -51,6 +51,8 @@ enum Command {
         /// Only the summary.
         #[arg(long)]
         quiet: bool,
+        #[command(flatten)]
+        policy: config::AuditPolicy,
     },
     /// Task creator commands.
     #[command(subcommand)]
@@ -81,6 +83,8 @@ enum DevCommand {
         round_slots: u64,
         #[arg(long)]
         out: PathBuf,
+        #[command(flatten)]
+        policy: config::AuditPolicy,
     },
 }
 
@@ -115,6 +119,7 @@ fn main() {
                 rounds,
                 program_dir,
                 quiet,
+                policy,
             } => {
                 demo::run(demo::DemoOptions {
                     nodes,
@@ -122,6 +127,7 @@ fn main() {
                     url: cli.url.as_deref().map(|u| config::resolve_url(Some(u))),
                     program_dir,
                     quiet,
+                    policy,
                 })
                 .await
             }
@@ -143,12 +149,14 @@ fn main() {
                 nodes,
                 round_slots,
                 out,
+                policy,
             }) => {
                 dev::bootstrap(
                     &config::resolve_url(cli.url.as_deref()),
                     nodes,
                     round_slots,
                     &out,
+                    policy,
                 )
                 .await
             }

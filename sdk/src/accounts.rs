@@ -7,7 +7,7 @@ use crate::{
 };
 use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
 use gradual::state::{
-    Audit, DistributionEntry, DistributionList, Node, Round, Submission, Task, Vote,
+    Audit, DistributionEntry, DistributionList, Node, Round, RoundShard, Submission, Task, Vote,
 };
 
 /// Decodes an Anchor (borsh) account after owner and discriminator checks.
@@ -66,6 +66,66 @@ fn check_owner_and_kind(
         return Err(SdkError::WrongAccountType { address, expected });
     }
     Ok(())
+}
+
+/// Decodes a round shard (`RoundShard`).
+pub fn decode_shard(address: Pubkey, account: &RawAccount) -> Result<RoundShard, SdkError> {
+    check_owner_and_kind(
+        address,
+        account,
+        RoundShard::DISCRIMINATOR,
+        RoundShard::SPACE,
+        "RoundShard",
+    )?;
+    Ok(anchor_lang::__private::bytemuck::pod_read_unaligned(
+        &account.data[8..RoundShard::SPACE],
+    ))
+}
+
+/// The shards of `round` not yet merged into its Round, with the rent payer of those that
+/// exist: what `ix::merge_shards` needs (one batched read).
+pub async fn shards_to_merge(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    round: u64,
+    header: &Round,
+) -> Result<Vec<crate::ix::ShardToMerge>, SdkError> {
+    let missing: Vec<u16> = (0..RoundShard::count(header.max_nodes))
+        .filter(|s| header.merged_shards & (1u64 << s) == 0)
+        .filter_map(|s| u16::try_from(s).ok())
+        .collect();
+    let keys: Vec<Pubkey> = missing
+        .iter()
+        .map(|s| crate::pda::shard(task, round, *s).0)
+        .collect();
+    let fetched = chain.accounts(&keys).await?;
+    let mut out = Vec::with_capacity(missing.len());
+    for ((shard, key), raw) in missing.iter().zip(&keys).zip(fetched) {
+        let payer = match raw {
+            Some(raw) if raw.owner == gradual::ID => Some(decode_shard(*key, &raw)?.payer),
+            _ => None,
+        };
+        out.push(crate::ix::ShardToMerge {
+            shard: *shard,
+            payer,
+        });
+    }
+    Ok(out)
+}
+
+/// Bytes a Round account still lacks to reach its full size (`open_round` grows it 10 KiB at a
+/// time, so a Round of more than ~26,500 nodes can be seen partial); 0 when complete or not a
+/// Round.
+pub fn round_bytes_missing(account: &RawAccount) -> usize {
+    if account.owner != gradual::ID
+        || !account.data.starts_with(Round::DISCRIMINATOR)
+        || account.data.len() < Round::HEADER_SPACE
+    {
+        return 0;
+    }
+    let header: Round =
+        anchor_lang::__private::bytemuck::pod_read_unaligned(&account.data[8..Round::HEADER_SPACE]);
+    Round::space(header.max_nodes).saturating_sub(account.data.len())
 }
 
 /// Decodes a Round account.

@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 93] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 96] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -177,6 +177,9 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 93] = [
     GradualError::JurySeedExpired,
     GradualError::RoundNotOpen,
     GradualError::RoundNotFullyAllocated,
+    GradualError::WrongShard,
+    GradualError::ShardsNotMerged,
+    GradualError::SubmissionWindowOpen,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

@@ -34,6 +34,7 @@ events!(
     UnstakeRequested,
     StakeWithdrawn,
     RoundOpened,
+    ShardsMerged,
     Submitted,
     SubmissionClosed,
     AuditRaised,

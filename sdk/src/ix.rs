@@ -5,7 +5,7 @@ use anchor_lang::{
     solana_program::{instruction::Instruction, system_program},
     InstructionData, ToAccountMetas,
 };
-use gradual::{accounts as acc, instruction as data, instructions as args, ID};
+use gradual::{accounts as acc, instruction as data, instructions as args, state::RoundShard, ID};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
@@ -232,10 +232,13 @@ pub fn close_task_accounts(
     )
 }
 
-/// `submit`: `node` (signed by its operator, the hot key) submits `proof` for `round`.
+/// `submit`: `node` (signed by its operator, the hot key), whose index is `node_index`,
+/// submits `proof` for `round` into its shard. The Round must be open (`open_round`; see
+/// [`opens_needed`]); it is passed read-only.
 pub fn submit(
     operator: Pubkey,
     node: Pubkey,
+    node_index: u32,
     task: Pubkey,
     round: u64,
     proof: Vec<u8>,
@@ -247,6 +250,7 @@ pub fn submit(
             task,
             node,
             round: pda::round(&task, round).0,
+            shard: pda::shard(&task, round, RoundShard::of(node_index)).0,
             submission,
             system_program: system_program::ID,
         },
@@ -260,8 +264,8 @@ pub fn submit(
 }
 
 /// `open_round` (permissionless): creates `round`'s Round account or grows it by 10 KiB; a
-/// no-op once it is full. Needed before the first `submit` when `max_nodes` is above
-/// `MAX_NODES_OPENED_BY_SUBMIT`.
+/// no-op once it is full. The Round must exist before the round's first `submit` and be at
+/// full size before `merge_shards`.
 pub fn open_round(payer: Pubkey, task: Pubkey, round: u64) -> Instruction {
     build(
         acc::OpenRound {
@@ -277,16 +281,56 @@ pub fn open_round(payer: Pubkey, task: Pubkey, round: u64) -> Instruction {
 }
 
 /// `open_round` instructions that bring a Round of `max_nodes` from `current_len` bytes (0 if
-/// it does not exist) to full size; none when `submit` can create it by itself.
+/// it does not exist) to full size: 1 for up to ~26,500 nodes, 3 at 65,536.
 pub fn opens_needed(max_nodes: u32, current_len: usize) -> usize {
     use gradual::state::{Round, MAX_GROWTH_PER_INSTRUCTION};
-    let full = Round::space(max_nodes);
-    if current_len == 0 && full <= MAX_GROWTH_PER_INSTRUCTION {
-        return 0;
-    }
-    let missing = full.saturating_sub(current_len);
-    missing.div_ceil(MAX_GROWTH_PER_INSTRUCTION)
+    Round::space(max_nodes)
+        .saturating_sub(current_len)
+        .div_ceil(MAX_GROWTH_PER_INSTRUCTION)
 }
+
+/// One shard for [`merge_shards`]: its number and, when the account exists, the rent payer
+/// recorded in it (`None` for a shard nobody submitted to, or one already merged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardToMerge {
+    /// The shard number (`RoundShard::of(index)`).
+    pub shard: u16,
+    /// Its rent payer, read from the shard account when it exists.
+    pub payer: Option<Pubkey>,
+}
+
+/// `merge_shards` (permissionless, after the submission window): folds `shards` into the
+/// Round and returns each existing shard's rent to its payer.
+pub fn merge_shards(task: Pubkey, round: u64, shards: &[ShardToMerge]) -> Instruction {
+    let mut sorted = shards.to_vec();
+    sorted.sort_by_key(|s| s.shard);
+    sorted.dedup_by_key(|s| s.shard);
+    let mut ix = build(
+        acc::MergeShards {
+            round: pda::round(&task, round).0,
+        },
+        data::MergeShards {
+            args: args::MergeShardsArgs {
+                shards: sorted.iter().fold(0u64, |m, s| m | 1u64 << s.shard),
+            },
+        },
+    );
+    for s in &sorted {
+        ix.accounts
+            .push(AccountMeta::new(pda::shard(&task, round, s.shard).0, false));
+        // Two accounts per shard whatever its state (the program ignores the second for a
+        // shard that does not exist), so a racing merge cannot shift the accounts.
+        ix.accounts.push(match s.payer {
+            Some(payer) => AccountMeta::new(payer, false),
+            None => AccountMeta::new_readonly(system_program::ID, false),
+        });
+    }
+    ix
+}
+
+/// Shards per `merge_shards` that fit a legacy transaction with room for compute-budget
+/// instructions (two accounts each: up to two new keys).
+pub const SHARDS_PER_TX: usize = 14;
 
 /// `close_submission`: returns the rent of `node`'s submission for `round` to `payer`.
 pub fn close_submission(payer: Pubkey, task: Pubkey, round: u64, node: Pubkey) -> Instruction {
@@ -332,6 +376,8 @@ pub fn raise_audit(
             list,
             slot_hashes: slot_hashes_sysvar(),
             system_program: system_program::ID,
+            target_submission: (kind == gradual::state::AuditKind::Submission)
+                .then(|| pda::submission(&task, round, &target).0),
         },
         data::RaiseAudit {
             args: args::RaiseAuditArgs { round, kind },

@@ -35,6 +35,20 @@ pub fn round(task: &Pubkey, round: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[seeds::ROUND, task.as_ref(), &round.to_le_bytes()], &ID)
 }
 
+/// `["shard", task, round LE, shard u16 LE]`: the submissions of node indexes
+/// `shard * SHARD_NODES ..` for the round (`RoundShard::of(index)` names a node's shard).
+pub fn shard(task: &Pubkey, round: u64, shard: u16) -> (Pubkey, u8) {
+    Pubkey::find_program_address(
+        &[
+            seeds::SHARD,
+            task.as_ref(),
+            &round.to_le_bytes(),
+            &shard.to_le_bytes(),
+        ],
+        &ID,
+    )
+}
+
 /// `["submission", task, round LE, node]`
 pub fn submission(task: &Pubkey, round: u64, node: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(

@@ -8,7 +8,9 @@ use base64::Engine as _;
 use gradual::{
     errors::GradualError,
     instructions::CreateTaskArgs,
-    state::{Audit, AuditKind, DistributionEntry, Node, Round, RoundBitmap, Task, TaskConfig},
+    state::{
+        Audit, AuditKind, DistributionEntry, Node, Round, RoundBitmap, RoundShard, Task, TaskConfig,
+    },
 };
 use gradual_sdk::{ix, pda};
 use solana_account::Account;
@@ -672,14 +674,93 @@ impl TestContext {
     /// `submit` by node `i`.
     pub async fn submit(&mut self, i: usize, round: u64, proof: &[u8]) -> Outcome {
         let op = self.nodes[i].operator.insecure_clone();
-        let ix = ix::submit(
+        let index = self.node(i).await.index;
+        let mut ixs = self.opens_needed(round, &op.pubkey()).await;
+        ixs.push(ix::submit(
             op.pubkey(),
             pda::node(&self.task, &op.pubkey()).0,
+            index,
             self.task,
             round,
             proof.to_vec(),
-        );
-        self.send(&[ix], &[&op]).await
+        ));
+        self.send(&ixs, &[&op]).await
+    }
+
+    /// The `open_round` instructions `payer` sends before a submission of `round` (none once
+    /// the Round is at full size), as the runner does.
+    pub async fn opens_needed(&mut self, round: u64, payer: &Pubkey) -> Vec<Instruction> {
+        let max_nodes = self.task().await.max_nodes;
+        let len = self
+            .account(&pda::round(&self.task, round).0)
+            .await
+            .map_or(0, |a| a.data.len());
+        (0..ix::opens_needed(max_nodes, len))
+            .map(|_| ix::open_round(*payer, self.task, round))
+            .collect()
+    }
+
+    /// Shard `shard` of `round`, if it exists.
+    pub async fn shard(&mut self, round: u64, shard: u16) -> Option<RoundShard> {
+        let a = self
+            .account(&pda::shard(&self.task, round, shard).0)
+            .await?;
+        assert_eq!(a.owner, gradual::ID);
+        assert_eq!(&a.data[..8], RoundShard::DISCRIMINATOR);
+        Some(anchor_lang::__private::bytemuck::pod_read_unaligned(
+            &a.data[8..RoundShard::SPACE],
+        ))
+    }
+
+    /// The shards of `round` not merged yet, with the payer of those that exist.
+    pub async fn shards_to_merge(&mut self, round: u64) -> Vec<ix::ShardToMerge> {
+        let Some((header, ..)) = self.round(round).await else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for shard in 0..RoundShard::count(header.max_nodes) as u16 {
+            if header.merged_shards & (1u64 << shard) != 0 {
+                continue;
+            }
+            let payer = self
+                .account(&pda::shard(&self.task, round, shard).0)
+                .await
+                .filter(|a| a.owner == gradual::ID)
+                .map(|a| {
+                    anchor_lang::__private::bytemuck::pod_read_unaligned::<RoundShard>(
+                        &a.data[8..RoundShard::SPACE],
+                    )
+                    .payer
+                });
+            out.push(ix::ShardToMerge { shard, payer });
+        }
+        out
+    }
+
+    /// Cranks `merge_shards` for every shard of `round` not merged yet (in batches of
+    /// `ix::SHARDS_PER_TX`); the outcomes of every transaction.
+    pub async fn merge(&mut self, round: u64) -> Vec<Outcome> {
+        let shards = self.shards_to_merge(round).await;
+        let mut out = vec![];
+        for batch in shards.chunks(ix::SHARDS_PER_TX) {
+            out.push(
+                self.send(&[ix::merge_shards(self.task, round, batch)], &[])
+                    .await,
+            );
+        }
+        out
+    }
+
+    /// Merges `round`'s shards if its submission window is over and some are not merged, as
+    /// any runner does at the start of the audit window (the outcome is not checked here:
+    /// tests of the merge itself call [`TestContext::merge`]).
+    pub async fn ensure_merged(&mut self, round: u64) {
+        let Some((header, ..)) = self.round(round).await else {
+            return;
+        };
+        if !header.all_shards_merged() && self.slot().await >= header.timeline().submission().end {
+            self.merge(round).await;
+        }
     }
 
     /// Node `i` raises an audit of `kind` against node `target` for `round`; its stake account
@@ -763,6 +844,7 @@ impl TestContext {
     /// SlotHashes has no entry of the attempt's own slots in the bank the test warped to, so
     /// on `SlotHashNotYetAvailable` this moves one slot on and retries, as a crank would.
     pub async fn select(&mut self, round: u64) -> (Outcome, Option<usize>) {
+        self.ensure_merged(round).await;
         let mut out = self
             .send(&[ix::select_distributor(self.task, round)], &[])
             .await;

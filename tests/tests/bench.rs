@@ -7,7 +7,8 @@
 use gradual::{
     instructions::CreateTaskArgs,
     state::{
-        Audit, AuditKind, DistributionEntry, DistributionList, Node, Round, Submission, Task, Vote,
+        Audit, AuditKind, DistributionEntry, DistributionList, Node, Round, RoundShard, Submission,
+        Task, Vote,
     },
 };
 use gradual_sdk::{ix, pda};
@@ -77,7 +78,10 @@ async fn compute_units_and_account_sizes() {
 
     // Round 0: submissions, a submission audit that is upheld.
     t.warp_to_submission(0).await;
-    put("submit (opens round)", t.submit(1, 0, &[1u8; 46]).await);
+    put(
+        "open_round + submit (creates the shard)",
+        t.submit(1, 0, &[1u8; 46]).await,
+    );
     put("submit", t.submit(0, 0, &[2u8; 46]).await);
     put("submit (512-byte proof)", t.submit(2, 0, &[3u8; 512]).await);
     t.submit(3, 0, &[4u8; 46]).await.ok();
@@ -96,6 +100,11 @@ async fn compute_units_and_account_sizes() {
         "resolve_audit (upheld, slash)",
         t.resolve(0, AuditKind::Submission, 4).await,
     );
+
+    // The round's one shard holds the five submissions.
+    let mut merges = t.merge(0).await;
+    assert_eq!(merges.len(), 1);
+    put("merge_shards (4 shards, 1 created)", merges.remove(0));
 
     // Round 0 distribution among nodes 0..=3.
     let (upload, list_audit) = t.attempt_windows(0, 0).await;
@@ -262,6 +271,7 @@ async fn compute_units_and_account_sizes() {
         ("Node", Node::SPACE),
         ("Round (max_nodes 4,096)", Round::space(4_096)),
         ("Round (max_nodes 16,384)", Round::space(16_384)),
+        ("RoundShard (1,024 node indexes)", RoundShard::SPACE),
         ("Submission (46-byte CID)", Submission::space(46)),
         ("Submission (512-byte proof)", Submission::space(512)),
         ("Audit", Audit::SPACE),

@@ -358,6 +358,7 @@ async fn select_rejects_a_fake_slot_hashes_account_and_wrong_windows() {
         t.send(std::slice::from_ref(&select), &[]).await
     );
     warp_to_attempt(&mut t, 0, 0).await;
+    t.ensure_merged(0).await;
     let fake = ix::with_account(select.clone(), 1, AccountMeta::new_readonly(t.task, false));
     assert_rejected!(t, GradualError::WrongSysvar, t.send(&[fake], &[]).await);
     let (out, chosen) = t.select(0).await;
@@ -682,6 +683,7 @@ async fn selection_waits_for_a_slot_hash_after_the_attempt_start() {
     let (upload, _) = t.attempt_windows(0, 0).await;
     // The attempt's first slot: the bank's SlotHashes holds only slots before the start.
     t.warp_to(upload.start).await;
+    t.ensure_merged(0).await;
     assert_rejected!(
         t,
         GradualError::SlotHashNotYetAvailable,

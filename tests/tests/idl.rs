@@ -54,6 +54,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("request_unstake", ix::RequestUnstake::DISCRIMINATOR),
         ("withdraw_stake", ix::WithdrawStake::DISCRIMINATOR),
         ("open_round", ix::OpenRound::DISCRIMINATOR),
+        ("merge_shards", ix::MergeShards::DISCRIMINATOR),
         ("submit", ix::Submit::DISCRIMINATOR),
         ("close_submission", ix::CloseSubmission::DISCRIMINATOR),
         ("raise_audit", ix::RaiseAudit::DISCRIMINATOR),
@@ -113,6 +114,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("UnstakeRequested", ev::UnstakeRequested::DISCRIMINATOR),
         ("StakeWithdrawn", ev::StakeWithdrawn::DISCRIMINATOR),
         ("RoundOpened", ev::RoundOpened::DISCRIMINATOR),
+        ("ShardsMerged", ev::ShardsMerged::DISCRIMINATOR),
         ("Submitted", ev::Submitted::DISCRIMINATOR),
         ("SubmissionClosed", ev::SubmissionClosed::DISCRIMINATOR),
         ("AuditRaised", ev::AuditRaised::DISCRIMINATOR),
@@ -177,5 +179,5 @@ fn idl_describes_every_instruction_account_and_event() {
         );
     }
     // Every event type in the program is in the IDL (no event added without a row above).
-    assert_eq!(idl["events"].as_array().unwrap().len(), 33);
+    assert_eq!(idl["events"].as_array().unwrap().len(), 34);
 }

@@ -231,8 +231,12 @@ async fn the_assignment_seed_is_the_first_slot_hash_after_the_submission_window(
         (round.audit_seed_slot, round.audit_seed),
         "recorded once"
     );
-    // Each node's assignment follows from it alone.
+    // Each node's assignment follows from it and the merged submitter set alone.
+    for out in t.merge(0).await {
+        out.ok();
+    }
     let submitted = t.round(0).await.unwrap().1;
+    assert_eq!(gradual::bitmap::count(&submitted), 5);
     for i in 0..5u32 {
         let targets = sampling::audit_targets(&round.audit_seed, i, &submitted, 2);
         assert!(!targets.is_empty() && targets.len() <= 2 && !targets.contains(&i));

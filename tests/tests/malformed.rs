@@ -57,7 +57,16 @@ async fn malformed_instructions_get_named_errors_and_change_nothing() {
         ix::add_stake(n0, task, stake, 10),
         ix::request_unstake(n0, task, 10),
         ix::withdraw_stake(n0, task, stake),
-        ix::submit(n0, node0, task, 0, b"x".to_vec()),
+        ix::open_round(n0, task, 0),
+        ix::submit(n0, node0, 0, task, 0, b"x".to_vec()),
+        ix::merge_shards(
+            task,
+            0,
+            &[ix::ShardToMerge {
+                shard: 0,
+                payer: Some(n0),
+            }],
+        ),
         ix::close_submission(n0, task, 0, node0),
         ix::raise_audit(
             n0,

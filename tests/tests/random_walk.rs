@@ -162,8 +162,16 @@ impl Walk {
                     };
                     let op = self.t.nodes[n].operator.insecure_clone();
                     let node = self.t.nodes[n].node;
-                    let ix = ix::submit(op.pubkey(), node, self.t.task, r, proof);
-                    if self.step("submit", &[ix], &[&op]).await && forge {
+                    let index = self.t.node(n).await.index;
+                    // Usually the first submitter opens the round; sometimes nobody has yet
+                    // (the submit is then refused with RoundNotOpen).
+                    let mut ixs = if self.rng.chance(90) {
+                        self.t.opens_needed(r, &op.pubkey()).await
+                    } else {
+                        vec![]
+                    };
+                    ixs.push(ix::submit(op.pubkey(), node, index, self.t.task, r, proof));
+                    if self.step("submit", &ixs, &[&op]).await && forge {
                         self.forged.insert((r, n));
                     }
                 }
@@ -180,6 +188,16 @@ impl Walk {
                         None => return,
                     }
                 };
+                // Usually a runner has merged the shards by the time it raises; sometimes not
+                // yet (raising does not need it; a merge inside the submission window is
+                // refused with SubmissionWindowOpen).
+                if self.rng.chance(80) {
+                    let merges = self.t.shards_to_merge(r).await;
+                    if !merges.is_empty() {
+                        let ix = ix::merge_shards(self.t.task, r, &merges);
+                        self.step("merge_shards", &[ix], &[]).await;
+                    }
+                }
                 let ix = ix::raise_audit(
                     self.t.nodes[n].operator.pubkey(),
                     self.t.nodes[n].node,
@@ -428,6 +446,9 @@ impl Walk {
                     let (upload, _) = self.t.attempt_windows(r, u16::from(attempt)).await;
                     if slot >= upload.end {
                         ix::skip_distribution(task, r)
+                    } else if !header.all_shards_merged() {
+                        let merges = self.t.shards_to_merge(r).await;
+                        ix::merge_shards(task, r, &merges)
                     } else {
                         ix::select_distributor(task, r)
                     }
@@ -474,6 +495,8 @@ impl Walk {
                 if slot < upload.start {
                     self.t.warp_to(upload.start + 1).await;
                 }
+                // A runner merges the round's shards first (a refund to their payers).
+                self.t.ensure_merged(r).await;
                 let keys = self.t.touched();
                 let before = self.t.snapshot(&keys).await;
                 let (out, _) = self.t.select(r).await;
@@ -652,6 +675,10 @@ async fn random_walk_keeps_every_invariant() {
     }
     let mut closed_rounds = 0;
     for r in 0..=last {
+        // A round that failed before anyone merged it still has shards holding rent.
+        for out in w.t.merge(r).await {
+            out.ok();
+        }
         let Some((header, ..)) = w.t.round(r).await else {
             continue;
         };

@@ -140,7 +140,12 @@ impl Chain for Faulty {
         payer: &Keypair,
         signers: &[&Keypair],
     ) -> Result<TxOutcome, ChainError> {
-        let kind = ixs[0].data[..8].to_vec();
+        // The transaction's main instruction: a submit carries the `open_round`s in front.
+        let main = ixs
+            .iter()
+            .find(|i| i.data[..8] != *gradual::instruction::OpenRound::DISCRIMINATOR)
+            .unwrap_or(&ixs[0]);
+        let kind = main.data[..8].to_vec();
         let fault = {
             let mut rule = self.rule.lock().unwrap();
             match rule.as_mut() {
@@ -162,7 +167,7 @@ impl Chain for Faulty {
         }
         let out = self.inner.send(ixs, payer, signers).await;
         if out.is_ok() {
-            self.log.lock().unwrap().push((kind, ixs[0].data.clone()));
+            self.log.lock().unwrap().push((kind, main.data.clone()));
         }
         match (fault, out) {
             (Some(Fault::SendThenLose), Ok(o)) => Err(ChainError::Unconfirmed {

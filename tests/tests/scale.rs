@@ -9,8 +9,8 @@
 use anchor_lang::{prelude::Pubkey, AccountSerialize, Discriminator};
 use gradual::{
     bitmap,
-    constants::NO_ROUND,
-    state::{DistributionEntry, DistributionStatus, Node, Round, TaskConfig, NO_NODE},
+    constants::{NO_ROUND, SHARD_NODES},
+    state::{DistributionEntry, DistributionStatus, Node, Round, RoundShard, TaskConfig, NO_NODE},
 };
 use gradual_sdk::{ix, pda};
 use gradual_tests::*;
@@ -180,7 +180,8 @@ async fn big_round(NODES: u32, MAX_NODES: u32) {
     );
     t.ctx.set_account(&stake_vault, &vault);
 
-    // Round 0 as 10,000 submissions leave it.
+    // Round 0 as `open_round` and NODES submissions leave it: an empty Round, and the
+    // submitters' bits in their shards (merged below by real transactions).
     let (round_key, round_bump) = pda::round(&task_key, 0);
     let mut data = vec![0u8; Round::space(MAX_NODES)];
     data[..8].copy_from_slice(Round::DISCRIMINATOR);
@@ -196,7 +197,7 @@ async fn big_round(NODES: u32, MAX_NODES: u32) {
             budget: 0,
             distributed_total: 0,
             selected_node: NO_NODE,
-            submission_count: NODES,
+            submission_count: 0,
             slashed_count: 0,
             max_nodes: MAX_NODES,
             open_audits: 0,
@@ -210,19 +211,59 @@ async fn big_round(NODES: u32, MAX_NODES: u32) {
             audit_seed: [0; 32],
             excluded_count: 0,
             _padding2: [0; 4],
+            merged_shards: 0,
         };
-    }
-    // The header now says max_nodes, so the view has full-length bitmaps.
-    let view = Round::view(&mut data).unwrap();
-    for i in 0..NODES {
-        assert!(bitmap::set(view.submitted, i));
     }
     let lamports = rent.minimum_balance(data.len());
     t.ctx
         .set_account(&round_key, &program_account(data, lamports));
+    let shard_rent = rent.minimum_balance(RoundShard::SPACE);
+    let mut shard_payers = vec![];
+    for shard in 0..RoundShard::count(NODES) {
+        let (address, bump) = pda::shard(&task_key, 0, shard as u16);
+        let payer = Pubkey::new_unique();
+        let mut s = RoundShard {
+            task: task_key,
+            payer,
+            round: 0,
+            shard,
+            submission_count: 0,
+            bump,
+            _padding: [0; 7],
+            submitted: [0; 128],
+        };
+        for i in shard * SHARD_NODES..((shard + 1) * SHARD_NODES).min(NODES) {
+            assert!(s.record(i));
+            s.submission_count += 1;
+        }
+        let mut data = RoundShard::DISCRIMINATOR.to_vec();
+        data.extend_from_slice(anchor_lang::__private::bytemuck::bytes_of(&s));
+        t.ctx
+            .set_account(&address, &program_account(data, shard_rent));
+        shard_payers.push(payer);
+    }
 
     let mut report: BTreeMap<String, u64> = BTreeMap::new();
     let (upload, list_audit) = t.attempt_windows(0, 0).await;
+    // After the submission window, the shards are merged (every shard exists here).
+    let (header, ..) = t.round(0).await.unwrap();
+    t.warp_to(header.timeline().submission().end).await;
+    let merges = t.merge(0).await;
+    let merge_cu = merges.iter().map(|o| o.cu).max().unwrap_or(0);
+    report.insert(format!("merge_shards txs ({n} nodes)"), merges.len() as u64);
+    report.insert(format!("merge_shards per tx ({n} nodes)"), merge_cu);
+    for out in merges {
+        out.ok();
+    }
+    let (header, submitted, ..) = t.round(0).await.unwrap();
+    assert!(header.all_shards_merged());
+    assert_eq!(header.submission_count, NODES);
+    assert_eq!(header.live_submissions, NODES);
+    assert_eq!(bitmap::count(&submitted), NODES);
+    for payer in shard_payers {
+        assert_eq!(t.account(&payer).await.unwrap().lamports, shard_rent);
+    }
+
     t.warp_to(upload.start).await;
     t.warp_to(upload.start + 1).await;
     let out = t
@@ -433,6 +474,7 @@ async fn big_round(NODES: u32, MAX_NODES: u32) {
         "append of a full chunk costs {max_append} CU (target 60,000)"
     );
     assert!(max_claim <= 20_000);
+    assert!(merge_cu <= 200_000, "merge_shards costs {merge_cu} CU");
     // The pick (and so the length of select's scan) depends on the slot hash, which differs
     // run to run: docs/benchmarks.md gives a range for it; every other figure is exact.
     let mut exact = report.clone();

@@ -182,14 +182,37 @@ async fn non_canonical_bump_list_and_submission_are_refused() {
         ix::submit(
             op.pubkey(),
             pda::node(&t.task, &op.pubkey()).0,
+            0,
             t.task,
             0,
             b"p".to_vec(),
         ),
-        4,
+        5,
         AccountMeta::new(fake, false),
     );
-    assert_rejected!(t, GradualError::WrongPda, t.send(&[forged], &[&op]).await);
+    let open = ix::open_round(op.pubkey(), t.task, 0);
+    assert_rejected!(
+        t,
+        GradualError::WrongPda,
+        t.send(&[open.clone(), forged], &[&op]).await
+    );
+    // A shard at a non-canonical address of its seeds.
+    let fake_shard = non_canonical(&[
+        b"shard",
+        t.task.as_ref(),
+        &0u64.to_le_bytes(),
+        &0u16.to_le_bytes(),
+    ]);
+    let forged = ix::with_account(
+        ix::submit(op.pubkey(), node, 0, t.task, 0, b"p".to_vec()),
+        4,
+        AccountMeta::new(fake_shard, false),
+    );
+    assert_rejected!(
+        t,
+        GradualError::WrongPda,
+        t.send(&[open, forged], &[&op]).await
+    );
     for i in 0..3 {
         t.submit(i, 0, b"p").await.ok();
     }
@@ -660,8 +683,10 @@ async fn hot_key_cannot_move_stake_and_can_be_replaced() {
 
     // The hot key submits.
     t.warp_to_submission(0).await;
-    let submit = |who: &Keypair| ix::submit(who.pubkey(), node, t.task, 0, b"p".to_vec());
-    t.send(&[submit(&hot)], &[&hot]).await.ok();
+    let index = state.index;
+    let submit = |who: &Keypair| ix::submit(who.pubkey(), node, index, t.task, 0, b"p".to_vec());
+    let open = ix::open_round(hot.pubkey(), t.task, 0);
+    t.send(&[open, submit(&hot)], &[&hot]).await.ok();
 
     // The hot key cannot unstake, withdraw, redirect rewards or change the operator.
     let swap_node = |ix: solana_instruction::Instruction, at: usize| {
@@ -682,7 +707,14 @@ async fn hot_key_cannot_move_stake_and_can_be_replaced() {
     }
     // The cold key cannot submit for the node (it is not the operator).
     t.warp_to_submission(1).await;
-    let ix = ix::submit(cold.operator.pubkey(), node, t.task, 1, b"p".to_vec());
+    let ix = ix::submit(
+        cold.operator.pubkey(),
+        node,
+        index,
+        t.task,
+        1,
+        b"p".to_vec(),
+    );
     assert_rejected!(
         t,
         GradualError::Unauthorized,
@@ -701,10 +733,11 @@ async fn hot_key_cannot_move_stake_and_can_be_replaced() {
     )
     .await
     .ok();
-    let ix = ix::submit(hot.pubkey(), node, t.task, 1, b"p".to_vec());
+    let ix = ix::submit(hot.pubkey(), node, index, t.task, 1, b"p".to_vec());
     assert_rejected!(t, GradualError::Unauthorized, t.send(&[ix], &[&hot]).await);
-    let ix = ix::submit(fresh.pubkey(), node, t.task, 1, b"p".to_vec());
-    t.send(&[ix], &[&fresh]).await.ok();
+    let ix = ix::submit(fresh.pubkey(), node, index, t.task, 1, b"p".to_vec());
+    let open = ix::open_round(fresh.pubkey(), t.task, 1);
+    t.send(&[open, ix], &[&fresh]).await.ok();
 }
 
 // --- holes 11 and 13: indexes come back, nodes and tasks close ---

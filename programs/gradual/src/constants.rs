@@ -10,15 +10,18 @@ pub const MAX_PROOF_LEN: u16 = 512;
 pub const DEFAULT_MAX_NODES: u32 = 4_096;
 
 /// Largest node-index space: list entries carry a u16 node index. The Round account carries
-/// three bitmaps of `max_nodes` bits (24.8 KB at 65,536); above `MAX_NODES_OPENED_BY_SUBMIT`
-/// it is prepared by `open_round` (10 KiB per instruction) before the first submission.
+/// three bitmaps of `max_nodes` bits (24.8 KB at 65,536), prepared by `open_round` (10 KiB
+/// per instruction) in the submission window; submissions land in its shards.
 #[constant]
 pub const MAX_NODES_LIMIT: u32 = 65_536;
 
-/// Largest `max_nodes` whose Round the first `submit` creates by itself (it fits 10 KiB:
-/// checked at compile time in `state::round`).
+/// Node indexes per round shard: a submission writes only its shard
+/// (`["shard", task, round, index / SHARD_NODES]`), never the Round, so no account is written
+/// by more than 1,024 submissions per round (~8.6M CU, under the 12M CU a block allows per
+/// written account). `MAX_NODES_LIMIT / SHARD_NODES` = 64 shards fit the Round's
+/// `merged_shards` mask (checked at compile time in `state::shard`).
 #[constant]
-pub const MAX_NODES_OPENED_BY_SUBMIT: u32 = 26_600;
+pub const SHARD_NODES: u32 = 1_024;
 
 /// Basis-point denominator.
 #[constant]

@@ -204,8 +204,14 @@ pub enum GradualError {
     JuryFull,
     #[msg("the slot hash that draws this audit's jury left SlotHashes before any vote")]
     JurySeedExpired,
-    #[msg("this task's Round is larger than one submission can create: send open_round first")]
+    #[msg("the round is not open: send open_round first (in its submission window)")]
     RoundNotOpen,
     #[msg("the Round is not at full size yet: send open_round until it is")]
     RoundNotFullyAllocated,
+    #[msg("not this round's shard for that node index")]
+    WrongShard,
+    #[msg("the round's submissions are not all merged: send merge_shards first")]
+    ShardsNotMerged,
+    #[msg("the submission window is still open")]
+    SubmissionWindowOpen,
 }

@@ -101,6 +101,19 @@ pub struct RoundOpened {
 
 #[event]
 #[derive(Debug)]
+pub struct ShardsMerged {
+    pub task: Pubkey,
+    pub round: u64,
+    /// Shards merged by this call (bit = shard number).
+    pub shards: u64,
+    /// Submissions they held.
+    pub submissions: u32,
+    /// Every shard of the round is now merged.
+    pub complete: bool,
+}
+
+#[event]
+#[derive(Debug)]
 pub struct Submitted {
     pub task: Pubkey,
     pub round: u64,

@@ -75,12 +75,22 @@ pub mod gradual {
         withdraw_stake::handler(ctx)
     }
 
-    /// Prepares a Round too large to be created by its first submission (permissionless).
+    /// Opens a round: creates its Round in the submission window, or grows it by 10 KiB
+    /// (permissionless; a no-op once it is full).
     pub fn open_round(ctx: Context<OpenRound>, args: OpenRoundArgs) -> Result<()> {
         open_round::handler(ctx, args)
     }
 
-    /// Submits a node's proof for a round; the round's first submission opens it.
+    /// Folds a round's shards into its Round after the submission window (permissionless;
+    /// remaining accounts: two per shard, the shard and its rent payer).
+    pub fn merge_shards<'info>(
+        ctx: Context<'info, MergeShards<'info>>,
+        args: MergeShardsArgs,
+    ) -> Result<()> {
+        merge_shards::handler(ctx, args)
+    }
+
+    /// Submits a node's proof for a round into the node's shard (the Round is only read).
     pub fn submit(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         submit::handler(ctx, args)
     }

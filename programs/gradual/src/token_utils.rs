@@ -229,6 +229,21 @@ fn requires_incoming_memo(data: &[u8]) -> bool {
     false
 }
 
+/// Closes an account this program owns into `receiver`: every lamport moves, the data is
+/// emptied and the owner goes back to the system program, so the address is reusable and
+/// reads as unallocated within the same transaction.
+pub fn close_program_account(account: &AccountInfo, receiver: &AccountInfo) -> Result<()> {
+    let lamports = account.lamports();
+    **receiver.try_borrow_mut_lamports()? = receiver
+        .lamports()
+        .checked_add(lamports)
+        .ok_or(GradualError::MathOverflow)?;
+    **account.try_borrow_mut_lamports()? = 0;
+    account.assign(&system_program::ID);
+    account.resize(0)?;
+    Ok(())
+}
+
 /// Whether an address is still free for `create_pda_account` (no data, system-owned).
 pub fn is_unallocated(account: &AccountInfo) -> bool {
     account.data_is_empty() && *account.owner == system_program::ID

@@ -72,6 +72,44 @@ pub struct NodeRunner {
 }
 
 /// Whether `node`'s stake counts for `round` under that round's minimum.
+/// Slots between one ranked node's turn at a permissionless crank and the next node's.
+pub const CRANK_BACKOFF_SLOTS: u64 = 2;
+
+/// Ranks past this one all take their turn together (so a run of offline nodes at the head of
+/// the order delays a crank by at most `MAX_CRANK_RANK * CRANK_BACKOFF_SLOTS` slots).
+pub const MAX_CRANK_RANK: u32 = 4;
+
+/// Node `index`'s place in the order in which nodes send the crank `kind` of `round`: a
+/// rotation of the node indexes (`0..node_count`) from a start drawn from (task, round, kind),
+/// so each crank event has one first sender and the duty moves around the network. Rank 0
+/// sends as soon as the crank is due; rank `r` only if its effect is still missing
+/// `min(r, MAX_CRANK_RANK) * CRANK_BACKOFF_SLOTS` slots later.
+pub fn crank_rank(task: &Pubkey, round: u64, kind: &str, index: u32, node_count: u32) -> u32 {
+    let n = node_count.max(1);
+    let h = solana_sha256_hasher::hashv(&[
+        b"gradual:crank",
+        task.as_ref(),
+        &round.to_le_bytes(),
+        kind.as_bytes(),
+    ])
+    .to_bytes();
+    let start = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) % n;
+    (index % n + n - start) % n
+}
+
+/// First slot at which node `index` sends the crank `kind` of `round`, due at slot `due`.
+pub fn crank_turn(
+    task: &Pubkey,
+    round: u64,
+    kind: &str,
+    index: u32,
+    node_count: u32,
+    due: u64,
+) -> u64 {
+    let rank = crank_rank(task, round, kind, index, node_count).min(MAX_CRANK_RANK);
+    due.saturating_add(u64::from(rank) * CRANK_BACKOFF_SLOTS)
+}
+
 fn eligible(task: &Task, node: &Node, round: u64) -> bool {
     node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake
 }
@@ -170,10 +208,20 @@ impl NodeRunner {
             })?;
         let node: Node = accounts::decode(self.node, &node_raw, "Node")?;
         let mut rounds = std::collections::BTreeMap::new();
+        let mut partial = vec![];
         for (k, r) in (oldest..current_guess).enumerate() {
             if let Some(raw) = fetched.get(k + 1).cloned().flatten() {
-                rounds.insert(r, accounts::decode_round(keys[k + 1], &raw)?);
+                match accounts::round_bytes_missing(&raw) {
+                    0 => {
+                        rounds.insert(r, accounts::decode_round(keys[k + 1], &raw)?);
+                    }
+                    missing => partial.push((r, missing)),
+                }
             }
+        }
+        // A Round someone left partial is completed before anything reads its bitmaps.
+        for (r, missing) in partial {
+            self.complete_round(r, missing, &mut report).await?;
         }
         if self.reward.is_none() {
             let mint = self
@@ -268,29 +316,31 @@ impl NodeRunner {
                 p
             }
         };
-        let mut ixs = vec![];
-        if task.max_nodes > gradual::constants::MAX_NODES_OPENED_BY_SUBMIT {
-            // A large Round is prepared in the same transaction (a no-op once it is full).
-            let len = self
-                .chain
-                .account(&pda::round(&self.cfg.task, round).0)
-                .await?
-                .map_or(0, |a| a.data.len());
-            for _ in 0..ix::opens_needed(task.max_nodes, len) {
-                ixs.push(ix::open_round(
-                    self.cfg.operator.pubkey(),
-                    self.cfg.task,
-                    round,
-                ));
+        // The Round must exist before the submit, which only reads it. A runner that finds
+        // none opens it in a transaction of its own (a no-op if someone was first), so the
+        // submits themselves never write-lock the Round.
+        let round_key = pda::round(&self.cfg.task, round).0;
+        if self.chain.account(&round_key).await?.is_none() {
+            let opens: Vec<Instruction> = (0..ix::opens_needed(task.max_nodes, 0))
+                .map(|_| ix::open_round(self.cfg.operator.pubkey(), self.cfg.task, round))
+                .collect();
+            match self.send("open_round", &opens, report).await {
+                Ok(_) | Err(ChainError::Failed { .. }) => {}
+                Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+            if self.chain.account(&round_key).await?.is_none() {
+                return Ok(()); // not open yet: next tick
             }
         }
-        ixs.push(ix::submit(
+        let ixs = [ix::submit(
             self.cfg.operator.pubkey(),
             self.node,
+            node.index,
             self.cfg.task,
             round,
             proof,
-        ));
+        )];
         match self.send("submit", &ixs, report).await {
             Ok(o) => self.store.update(round, |r| {
                 r.submitted = true;
@@ -324,10 +374,27 @@ impl NodeRunner {
         if !eligible(task, node, round) {
             return Ok(());
         }
-        let Some(state) = accounts::fetch_round(self.chain.as_ref(), &self.cfg.task, round).await?
-        else {
+        let Some(state) = self.round_state(round, report).await? else {
             return Ok(());
         };
+        // The submitter set is in the Round once its shards are merged (one ranked node
+        // merges; the others wait for it).
+        if !state.header.all_shards_merged() {
+            let due = t.submission().end;
+            if slot
+                >= crank_turn(
+                    &self.cfg.task,
+                    round,
+                    "merge",
+                    node.index,
+                    task.node_count,
+                    due,
+                )
+            {
+                self.merge(&state, round, report).await?;
+            }
+            return Ok(());
+        }
         let mut slot_hashes = SlotHashesCache::default();
         if !self.store.round(round).judged {
             // With sampled audits, only the assigned peers (drawn from a seed nobody knew
@@ -588,16 +655,22 @@ impl NodeRunner {
         if slot < t.audit().end {
             return Ok(());
         }
-        let state =
-            if state.header.open_audits > 0 && self.resolve_due(task, round, slot, report).await? {
-                // A resolution changes the round: read it again.
-                match accounts::fetch_round(self.chain.as_ref(), &self.cfg.task, round).await? {
-                    Some(s) => s,
-                    None => return Ok(()),
-                }
-            } else {
-                state
-            };
+        // Whether it is this node's turn at a crank of this round due at `due`.
+        let task_key = self.cfg.task;
+        let turn = |kind: String, due: u64| {
+            slot >= crank_turn(&task_key, round, &kind, node.index, task.node_count, due)
+        };
+        let state = if state.header.open_audits > 0
+            && self.resolve_due(task, node, round, slot, report).await?
+        {
+            // A resolution changes the round: read it again.
+            match self.round_state(round, report).await? {
+                Some(s) => s,
+                None => return Ok(()),
+            }
+        } else {
+            state
+        };
         let attempt = state.header.distribution_attempt;
         let Some((upload, list_audit)) = t.distribution(u16::from(attempt)) else {
             return self.claim(&state, node, round, report).await;
@@ -605,13 +678,24 @@ impl NodeRunner {
         match state.header.status() {
             DistributionStatus::AwaitingSelection => {
                 if slot >= upload.end {
-                    self.crank(
-                        "skip_distribution",
-                        ix::skip_distribution(self.cfg.task, round),
-                        report,
-                    )
-                    .await?;
-                } else if upload.contains(&slot) && state.header.open_audits == 0 {
+                    if turn(format!("skip:{attempt}"), upload.end) {
+                        self.crank(
+                            "skip_distribution",
+                            ix::skip_distribution(self.cfg.task, round),
+                            report,
+                        )
+                        .await?;
+                    }
+                } else if !state.header.all_shards_merged() {
+                    if turn("merge".into(), t.submission().end) {
+                        self.merge(&state, round, report).await?;
+                    }
+                } else if upload.contains(&slot)
+                    && state.header.open_audits == 0
+                    // The seed is the first slot hash at or after the attempt's start: there is
+                    // none before its second slot.
+                    && turn(format!("select:{attempt}"), upload.start + 1)
+                {
                     self.crank(
                         "select_distributor",
                         ix::select_distributor(self.cfg.task, round),
@@ -621,7 +705,7 @@ impl NodeRunner {
                 }
             }
             DistributionStatus::Selected | DistributionStatus::Uploading => {
-                if slot >= upload.end {
+                if slot >= upload.end && turn(format!("skip:{attempt}"), upload.end) {
                     self.crank(
                         "skip_distribution",
                         ix::skip_distribution(self.cfg.task, round),
@@ -638,7 +722,10 @@ impl NodeRunner {
                 if list_audit.contains(&slot) {
                     self.audit_list(&state, node, round, attempt, task.jury_size > 0, report)
                         .await?;
-                } else if slot >= list_audit.end && state.header.open_audits == 0 {
+                } else if slot >= list_audit.end
+                    && state.header.open_audits == 0
+                    && turn(format!("finalize:{attempt}"), list_audit.end)
+                {
                     self.crank(
                         "finalize_distribution",
                         ix::finalize_distribution(self.cfg.task, round, attempt),
@@ -649,6 +736,64 @@ impl NodeRunner {
             }
             DistributionStatus::Accepted => self.payout(&state, node, round, slot, report).await?,
             DistributionStatus::Failed => {}
+        }
+        Ok(())
+    }
+
+    /// `round`'s Round, decoded; `None` if it does not exist, or if it is partial (then the
+    /// missing `open_round`s are sent first, and the next tick reads it).
+    async fn round_state(
+        &self,
+        round: u64,
+        report: &mut TickReport,
+    ) -> Result<Option<RoundState>, SdkError> {
+        let address = pda::round(&self.cfg.task, round).0;
+        let Some(raw) = self.chain.account(&address).await? else {
+            return Ok(None);
+        };
+        match accounts::round_bytes_missing(&raw) {
+            0 => Ok(Some(accounts::decode_round(address, &raw)?)),
+            missing => {
+                self.complete_round(round, missing, report).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Grows a partial Round (`missing` bytes short) to full size: a permissionless crank.
+    async fn complete_round(
+        &self,
+        round: u64,
+        missing: usize,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let grows = missing.div_ceil(gradual::state::MAX_GROWTH_PER_INSTRUCTION);
+        let ixs: Vec<Instruction> = (0..grows)
+            .map(|_| ix::open_round(self.cfg.operator.pubkey(), self.cfg.task, round))
+            .collect();
+        match self.send("open_round", &ixs, report).await {
+            Ok(_) | Err(ChainError::Failed { .. }) | Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Merges the round's shards not yet merged (a permissionless crank, batched).
+    async fn merge(
+        &self,
+        state: &RoundState,
+        round: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let shards =
+            accounts::shards_to_merge(self.chain.as_ref(), &self.cfg.task, round, &state.header)
+                .await?;
+        for batch in shards.chunks(ix::SHARDS_PER_TX) {
+            self.crank(
+                "merge_shards",
+                ix::merge_shards(self.cfg.task, round, batch),
+                report,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -670,15 +815,28 @@ impl NodeRunner {
     async fn resolve_due(
         &mut self,
         task: &Task,
+        node: &Node,
         round: u64,
         slot: u64,
         report: &mut TickReport,
     ) -> Result<bool, SdkError> {
         let one_mint = task.stake_mint == task.reward_mint;
+        // Each audit's resolution is one crank event with its own order of nodes.
         let due: Vec<_> = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round)
             .await?
             .into_iter()
-            .filter(|(_, a)| a.status == AuditStatus::Open && slot >= a.deadline_slot)
+            .filter(|(address, a)| {
+                a.status == AuditStatus::Open
+                    && slot
+                        >= crank_turn(
+                            &self.cfg.task,
+                            round,
+                            &format!("resolve:{address}"),
+                            node.index,
+                            task.node_count,
+                            a.deadline_slot,
+                        )
+            })
             .collect();
         if due.is_empty() {
             return Ok(false);
@@ -1122,4 +1280,41 @@ pub fn token_amount(data: &[u8]) -> u64 {
         .and_then(|b| b.try_into().ok())
         .map(u64::from_le_bytes)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every crank event has exactly one first sender, the ranks are a rotation of the nodes,
+    /// and the first sender changes from event to event.
+    #[test]
+    fn crank_ranks_are_a_rotation_with_one_first_sender() {
+        let task = Pubkey::new_from_array([7; 32]);
+        let mut firsts = std::collections::BTreeSet::new();
+        for round in 0..20 {
+            for kind in ["merge", "select:0", "skip:0", "finalize:0"] {
+                let mut ranks: Vec<u32> = (0..50)
+                    .map(|i| crank_rank(&task, round, kind, i, 50))
+                    .collect();
+                let first = ranks.iter().position(|r| *r == 0).unwrap();
+                firsts.insert(first);
+                ranks.sort_unstable();
+                assert_eq!(ranks, (0..50).collect::<Vec<_>>());
+            }
+        }
+        assert!(firsts.len() > 20, "the duty moves around: {firsts:?}");
+        // Turns: rank 0 at the due slot, then every CRANK_BACKOFF_SLOTS, capped.
+        let turns: std::collections::BTreeSet<u64> = (0..50)
+            .map(|i| crank_turn(&task, 3, "merge", i, 50, 100))
+            .collect();
+        assert_eq!(
+            turns.into_iter().collect::<Vec<_>>(),
+            (0..=u64::from(MAX_CRANK_RANK))
+                .map(|r| 100 + r * CRANK_BACKOFF_SLOTS)
+                .collect::<Vec<_>>()
+        );
+        // A node whose index is past node_count (a stale count) still gets a turn.
+        assert!(crank_rank(&task, 0, "merge", 70, 50) < 50);
+    }
 }

@@ -145,8 +145,8 @@ pub struct CloseRound<'info> {
     pub round: AccountLoader<'info, Round>,
 }
 
-/// A round is dead once settled (accepted or failed) with no open audit and no submission or
-/// list account left that reads it.
+/// A round is dead once settled (accepted or failed) with every shard merged and no open
+/// audit and no submission or list account left that reads it.
 pub fn close_round(ctx: Context<CloseRound>) -> Result<()> {
     let round = ctx.accounts.round.load()?;
     require_keys_eq!(
@@ -161,6 +161,9 @@ pub fn close_round(ctx: Context<CloseRound>) -> Result<()> {
             && round.live_lists == 0,
         GradualError::AccountStillNeeded
     );
+    // A round that failed before anyone merged it still has shards (and their submissions,
+    // not yet counted in `live_submissions`) that only the Round can release.
+    require!(round.all_shards_merged(), GradualError::ShardsNotMerged);
     emit!(AccountClosed {
         account: ctx.accounts.round.key(),
         kind: "round".into(),

@@ -34,6 +34,11 @@ pub fn handler(ctx: Context<CloseSubmission>) -> Result<()> {
         slot >= round.timeline().audit().end,
         GradualError::SubmissionStillNeeded
     );
+    // Counted in `live_submissions` only once its shard is merged.
+    require!(
+        round.shard_merged(submission.node_index),
+        GradualError::ShardsNotMerged
+    );
     round.live_submissions = round
         .live_submissions
         .checked_sub(1)

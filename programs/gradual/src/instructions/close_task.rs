@@ -240,16 +240,7 @@ pub fn close_task_accounts(ctx: Context<CloseTaskAccounts>) -> Result<()> {
         &[crate::state::seeds::INDEX_POOL, task.key().as_ref()],
     )?;
     if *a.index_pool.owner == crate::ID {
-        let pool = a.index_pool.to_account_info();
-        let authority = a.authority.to_account_info();
-        let lamports = pool.lamports();
-        **authority.try_borrow_mut_lamports()? = authority
-            .lamports()
-            .checked_add(lamports)
-            .ok_or(GradualError::MathOverflow)?;
-        **pool.try_borrow_mut_lamports()? = 0;
-        pool.assign(&anchor_lang::system_program::ID);
-        pool.resize(0)?;
+        token_utils::close_program_account(&a.index_pool, &a.authority)?;
     }
     emit!(TaskAccountsClosed {
         task: task.key(),

@@ -12,13 +12,12 @@ pub struct OpenRoundArgs {
     pub round: u64,
 }
 
-/// Permissionless: prepares a Round for tasks whose Round is larger than one instruction may
-/// allocate (10 KiB: `max_nodes` above 26,600). The first call creates it, under the same
-/// rules as a first `submit` (in the round's submission window, not for work that began after
-/// a pause; the stake snapshot is taken then, as a submit would), paying the rent of its full
-/// size. Each call grows it by 10 KiB, at any time (a Round left partial can still be
-/// completed and settled), and a call on a full Round changes nothing (nodes race to open it,
-/// so that is not an error). Smaller Rounds are still opened by their first `submit`.
+/// Permissionless: opens a round. The first call creates the Round (in the round's submission
+/// window, not for work that began after a pause; the config and stake snapshots are taken
+/// then), paying the rent of its full size; each call grows it by 10 KiB (a Round of more than
+/// ~26,500 nodes takes two or three calls), at any time, and a call on a full Round changes
+/// nothing (nodes race to open it, so that is not an error). `submit` requires the Round to
+/// exist but only reads it, and `merge_shards` requires it at full size.
 #[derive(Accounts)]
 pub struct OpenRound<'info> {
     #[account(mut)]
@@ -31,9 +30,9 @@ pub struct OpenRound<'info> {
 }
 
 /// Creates the Round PDA of `round` at `min(full size, 10 KiB)` and writes its header (config
-/// and stake snapshots); `payer` pays the rent of the full size. Shared with `submit`.
+/// and stake snapshots); `payer` pays the rent of the full size.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn create_round<'info>(
+fn create_round<'info>(
     payer: &Signer<'info>,
     round_account: &UncheckedAccount<'info>,
     system: &Program<'info, System>,
@@ -106,7 +105,7 @@ pub fn handler(ctx: Context<OpenRound>, args: OpenRoundArgs) -> Result<()> {
         .timeline(args.round)
         .ok_or(GradualError::RoundOutOfRange)?;
     if token_utils::is_unallocated(&a.round) {
-        // Created exactly when a first submit could create it.
+        // Created only while its submissions can land.
         require!(
             task.status == TaskStatus::Active || timeline.start_slot < task.paused_at_slot,
             GradualError::TaskPaused
@@ -125,18 +124,7 @@ pub fn handler(ctx: Context<OpenRound>, args: OpenRoundArgs) -> Result<()> {
         );
     }
     require_keys_eq!(*a.round.owner, crate::ID, GradualError::WrongRound);
-    {
-        let data = a.round.try_borrow_data()?;
-        require!(
-            data.len() >= Round::HEADER_SPACE && data[..8] == *Round::DISCRIMINATOR,
-            GradualError::WrongRound
-        );
-        let header: &Round = bytemuck::from_bytes(&data[8..Round::HEADER_SPACE]);
-        require!(
-            header.task == task.key() && header.round == args.round,
-            GradualError::WrongRound
-        );
-    }
+    Round::header_of(&a.round.try_borrow_data()?, &task.key(), args.round)?;
     let full = Round::space(task.max_nodes);
     let len = a.round.data_len();
     if len < full {

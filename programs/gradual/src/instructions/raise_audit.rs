@@ -6,11 +6,11 @@ use crate::{
     sampling,
     state::{
         seeds, Audit, AuditKind, AuditStatus, DistributionList, DistributionStatus, ListStatus,
-        Node, Round, Task,
+        Node, Round, Submission, Task,
     },
     token_utils,
 };
-use anchor_lang::{prelude::*, solana_program::sysvar::SysvarId};
+use anchor_lang::{prelude::*, solana_program::sysvar::SysvarId, Discriminator};
 use anchor_spl::token_interface::TokenAccount;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -51,6 +51,29 @@ pub struct RaiseAudit<'info> {
     /// assignment seed is recorded from it.
     pub slot_hashes: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
+    /// CHECK: for a submission audit, the target's Submission of this round: it exists until
+    /// the audit window is over exactly when the target submitted (submissions are recorded
+    /// in shards, merged into the Round only after the submission window, so the Round's bitmap
+    /// cannot tell yet). Checked by owner, discriminator, task, round and node in the handler.
+    pub target_submission: Option<UncheckedAccount<'info>>,
+}
+
+/// Whether `account` is the Submission of `node` for `round` of `task`: program-owned (only
+/// this program creates accounts it owns, each at its canonical PDA) with the Submission
+/// discriminator and those three fields. Read from the raw bytes (the proof is not decoded).
+fn is_submission_of(account: &AccountInfo, task: &Pubkey, round: u64, node: &Pubkey) -> bool {
+    if *account.owner != crate::ID {
+        return false;
+    }
+    let Ok(data) = account.try_borrow_data() else {
+        return false;
+    };
+    // Discriminator, task, node, payer, round (`Submission`'s field order).
+    data.len() >= Submission::BASE_SPACE
+        && data[..8] == *Submission::DISCRIMINATOR
+        && data[8..40] == task.to_bytes()
+        && data[40..72] == node.to_bytes()
+        && data[104..112] == round.to_le_bytes()
 }
 
 pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
@@ -102,7 +125,9 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
                 GradualError::AuditWindowClosed
             );
             require!(
-                bitmap::get(view.submitted, a.target.index),
+                a.target_submission
+                    .as_ref()
+                    .is_some_and(|s| is_submission_of(s, &task_key, args.round, &target_key)),
                 GradualError::TargetNotSubmitted
             );
             require!(

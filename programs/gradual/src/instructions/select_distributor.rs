@@ -115,6 +115,7 @@ pub fn handler(ctx: Context<SelectDistributor>) -> Result<()> {
         upload.contains(&slot),
         GradualError::OutsideDistributionWindow
     );
+    require!(header.all_shards_merged(), GradualError::ShardsNotMerged);
 
     // The seed comes from a slot hash produced after the attempt began, so nobody knew it
     // when the round's candidates were fixed, and the cranker cannot choose between seeds by

@@ -1,13 +1,11 @@
 use crate::{
-    bitmap,
     constants::MAX_PROOF_LEN,
     errors::GradualError,
     events::Submitted,
-    instructions::open_round::create_round,
-    state::{seeds, Node, Round, Submission, Task, TaskStatus, MAX_GROWTH_PER_INSTRUCTION},
+    state::{seeds, Node, Round, RoundShard, Submission, Task, TaskStatus},
     token_utils,
 };
-use anchor_lang::prelude::*;
+use anchor_lang::{prelude::*, Discriminator};
 
 /// A proof as instruction data: a `u32` length then the bytes, like borsh's `Vec<u8>`, but
 /// read with a bounded allocation. borsh allocates up to 1 MiB for a `Vec<u8>` whose length
@@ -52,10 +50,15 @@ pub struct Submit<'info> {
         has_one = operator @ GradualError::Unauthorized
     )]
     pub node: Account<'info, Node>,
-    /// CHECK: the round PDA; created by the round's first submission, otherwise checked by
-    /// owner, discriminator, task and round number in the handler.
-    #[account(mut)]
+    /// CHECK: the round PDA `["round", task, round]`, opened by `open_round`; only read
+    /// (owner, discriminator, task and round number checked in the handler), so submissions
+    /// never contend for it.
     pub round: UncheckedAccount<'info>,
+    /// CHECK: the node's shard PDA `["shard", task, round, node.index / SHARD_NODES]`: created
+    /// by the range's first submission (at its canonical address), otherwise checked by owner,
+    /// discriminator, task, round and shard number in the handler.
+    #[account(mut)]
+    pub shard: UncheckedAccount<'info>,
     /// CHECK: created by the handler at the submission PDA, checked there.
     #[account(mut)]
     pub submission: UncheckedAccount<'info>,
@@ -103,42 +106,51 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let node_key = node.key();
     let round_le = args.round.to_le_bytes();
 
-    // Round: open it on the first submission (when it fits one instruction), otherwise check
-    // it is this task's round.
-    if token_utils::is_unallocated(&a.round) {
-        require!(
-            Round::space(task.max_nodes) <= MAX_GROWTH_PER_INSTRUCTION,
-            GradualError::RoundNotOpen
-        );
-        create_round(
-            &a.operator,
-            &a.round,
-            &a.system_program,
-            task,
-            args.round,
-            &timeline,
+    // The Round must be open (it holds the config and stake snapshots); it is only read.
+    require_keys_eq!(*a.round.owner, crate::ID, GradualError::RoundNotOpen);
+    let round_nodes =
+        Round::header_of(&a.round.try_borrow_data()?, &task_key, args.round)?.max_nodes;
+    require!(node.index < round_nodes, GradualError::WrongRound);
+
+    // The shard: created by the range's first submission, then this node's bit.
+    let shard_number = RoundShard::of(node.index);
+    let shard_le = shard_number.to_le_bytes();
+    if token_utils::is_unallocated(&a.shard) {
+        let bump = token_utils::expect_canonical(
+            &a.shard,
+            &[seeds::SHARD, task_key.as_ref(), &round_le, &shard_le],
         )?;
+        token_utils::create_pda_account(
+            &a.operator,
+            &a.shard,
+            &a.system_program,
+            &crate::ID,
+            RoundShard::SPACE,
+            &[
+                seeds::SHARD,
+                task_key.as_ref(),
+                &round_le,
+                &shard_le,
+                &[bump],
+            ],
+        )?;
+        let mut data = a.shard.try_borrow_mut_data()?;
+        data[..8].copy_from_slice(RoundShard::DISCRIMINATOR);
+        let shard: &mut RoundShard = bytemuck::from_bytes_mut(&mut data[8..]);
+        shard.task = task_key;
+        shard.payer = a.operator.key();
+        shard.round = args.round;
+        shard.shard = u32::from(shard_number);
+        shard.bump = bump;
     } else {
-        require_keys_eq!(*a.round.owner, crate::ID, GradualError::WrongRound);
+        require_keys_eq!(*a.shard.owner, crate::ID, GradualError::WrongShard);
     }
     {
-        let mut data = a.round.try_borrow_mut_data()?;
-        let view = Round::view_of(&mut data, &task_key, args.round)?;
-        require!(
-            !bitmap::get(view.submitted, node.index),
-            GradualError::AlreadySubmitted
-        );
-        require!(
-            bitmap::set(view.submitted, node.index),
-            GradualError::WrongRound
-        );
-        let header = view.header;
-        header.submission_count = header
+        let mut data = a.shard.try_borrow_mut_data()?;
+        let shard = RoundShard::load(&mut data, &task_key, args.round, shard_number)?;
+        require!(shard.record(node.index), GradualError::AlreadySubmitted);
+        shard.submission_count = shard
             .submission_count
-            .checked_add(1)
-            .ok_or(GradualError::MathOverflow)?;
-        header.live_submissions = header
-            .live_submissions
             .checked_add(1)
             .ok_or(GradualError::MathOverflow)?;
     }

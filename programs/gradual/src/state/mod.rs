@@ -5,6 +5,7 @@ pub mod index_pool;
 pub mod node;
 pub mod round;
 pub mod seeds;
+pub mod shard;
 pub mod submission;
 pub mod task;
 
@@ -13,5 +14,6 @@ pub use distribution::*;
 pub use index_pool::*;
 pub use node::*;
 pub use round::*;
+pub use shard::*;
 pub use submission::*;
 pub use task::*;

@@ -1,8 +1,9 @@
 use crate::{bitmap, errors::GradualError, state::TaskConfig};
 use anchor_lang::{prelude::*, Discriminator};
 
-/// One round's shared state, created by its first submission.
-/// Seeds: `["round", task, round u64 LE]`.
+/// One round's shared state, created by `open_round` in the round's submission window.
+/// Seeds: `["round", task, round u64 LE]`. Submissions do not write it: they land in the
+/// round's shards (`RoundShard`), merged into `submitted` after the submission window.
 ///
 /// Zero-copy header followed by three bitmaps of `bitmap_bytes` each, in this order:
 /// `submitted`, `slashed`, `failed_distributor` (bit = node index). Layout is pinned by a test;
@@ -52,6 +53,10 @@ pub struct Round {
     /// `RoundView::exclude` so selection counts candidates in O(1).
     pub excluded_count: u32,
     pub _padding2: [u8; 4],
+    /// Bit `s` is set once shard `s` (node indexes `s * SHARD_NODES ..`) is merged into
+    /// `submitted` by `merge_shards`. The bitmap and `submission_count` are final when every
+    /// shard of the round is merged (`Round::all_shards_merged`).
+    pub merged_shards: u64,
 }
 
 /// Node index meaning "no node".
@@ -267,14 +272,6 @@ pub enum RoundBitmap {
     FailedDistributor,
 }
 
-// The first submit can create a Round of MAX_NODES_OPENED_BY_SUBMIT nodes, and not one more.
-const _: () = assert!(
-    Round::space(crate::constants::MAX_NODES_OPENED_BY_SUBMIT)
-        <= crate::state::MAX_GROWTH_PER_INSTRUCTION
-        && Round::space(crate::constants::MAX_NODES_OPENED_BY_SUBMIT + 8)
-            > crate::state::MAX_GROWTH_PER_INSTRUCTION
-);
-
 impl Round {
     /// Header bytes including the discriminator.
     pub const HEADER_SPACE: usize = 8 + core::mem::size_of::<Round>();
@@ -287,6 +284,27 @@ impl Round {
     /// Account size for a task with `max_nodes` nodes.
     pub const fn space(max_nodes: u32) -> usize {
         Self::HEADER_SPACE + 3 * Self::bitmap_bytes(max_nodes)
+    }
+
+    /// Mask of every shard a round of `max_nodes` nodes has.
+    pub const fn shard_mask(max_nodes: u32) -> u64 {
+        let n = crate::state::RoundShard::count(max_nodes);
+        if n >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << n) - 1
+        }
+    }
+
+    /// Whether every shard is merged: `submitted` and `submission_count` are final.
+    pub fn all_shards_merged(&self) -> bool {
+        self.merged_shards & Self::shard_mask(self.max_nodes) == Self::shard_mask(self.max_nodes)
+    }
+
+    /// Whether the shard holding node `index` is merged.
+    pub fn shard_merged(&self, index: u32) -> bool {
+        let shard = u32::from(crate::state::RoundShard::of(index));
+        shard < 64 && self.merged_shards & (1u64 << shard) != 0
     }
 
     /// The distribution status; an unknown value reads as `Failed` (never written).
@@ -321,6 +339,21 @@ impl Round {
             slashed,
             failed_distributor: &mut rest[..len],
         })
+    }
+
+    /// A round account's header alone, read-only (the bitmaps may still be growing), checking
+    /// the discriminator and that it is `round` of `task`.
+    pub fn header_of<'a>(data: &'a [u8], task: &Pubkey, round: u64) -> Result<&'a Round> {
+        require!(
+            data.len() >= Self::HEADER_SPACE && data[..8] == *Self::DISCRIMINATOR,
+            GradualError::WrongRound
+        );
+        let header: &Round = bytemuck::from_bytes(&data[8..Self::HEADER_SPACE]);
+        require!(
+            header.task == *task && header.round == round,
+            GradualError::WrongRound
+        );
+        Ok(header)
     }
 
     /// Like [`Round::view`], also requiring the round to be `round` of `task`.
@@ -421,8 +454,9 @@ mod tests {
         assert_eq!(size_of::<TaskConfig>(), 72);
         assert_eq!(offset_of!(TaskConfig, quorum_bps), 64);
         assert_eq!(offset_of!(TaskConfig, max_distribution_attempts), 70);
-        assert_eq!(size_of::<Round>(), 256);
+        assert_eq!(size_of::<Round>(), 264);
         assert_eq!(offset_of!(Round, excluded_count), 248);
+        assert_eq!(offset_of!(Round, merged_shards), 256);
         assert_eq!(offset_of!(Round, audit_seed_slot), 208);
         assert_eq!(offset_of!(Round, audit_seed), 216);
         assert_eq!(offset_of!(Round, task), 0);
@@ -444,10 +478,14 @@ mod tests {
         assert_eq!(offset_of!(Round, distribution_status), 205);
         assert_eq!(offset_of!(Round, bump), 206);
         assert_eq!(core::mem::align_of::<Round>(), 8);
-        assert_eq!(Round::space(4_096), 8 + 256 + 3 * 512);
+        assert_eq!(Round::space(4_096), 8 + 264 + 3 * 512);
         assert_eq!(
             Round::space(crate::constants::MAX_NODES_LIMIT),
-            8 + 256 + 3 * 8_192
+            8 + 264 + 3 * 8_192
         );
+        assert_eq!(Round::shard_mask(1), 1);
+        assert_eq!(Round::shard_mask(4_096), 0b1111);
+        assert_eq!(Round::shard_mask(4_097), 0b11111);
+        assert_eq!(Round::shard_mask(65_536), u64::MAX);
     }
 }

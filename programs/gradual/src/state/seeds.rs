@@ -4,6 +4,7 @@ pub const BOUNTY_VAULT: &[u8] = b"bounty";
 pub const STAKE_VAULT: &[u8] = b"stake";
 pub const NODE: &[u8] = b"node";
 pub const ROUND: &[u8] = b"round";
+pub const SHARD: &[u8] = b"shard";
 pub const SUBMISSION: &[u8] = b"submission";
 pub const SLASH_VAULT: &[u8] = b"slashed";
 pub const AUDIT: &[u8] = b"audit";

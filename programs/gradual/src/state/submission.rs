@@ -25,3 +25,29 @@ impl Submission {
         Self::BASE_SPACE + proof_len
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `raise_audit` reads task, node and round from the raw bytes at these offsets.
+    #[test]
+    fn submission_offsets_are_pinned() {
+        let s = Submission {
+            task: Pubkey::new_from_array([1; 32]),
+            node: Pubkey::new_from_array([2; 32]),
+            payer: Pubkey::new_from_array([3; 32]),
+            round: 0x0102_0304_0506_0708,
+            slot: 9,
+            node_index: 10,
+            bump: 11,
+            proof: vec![12],
+        };
+        let mut data = vec![];
+        s.try_serialize(&mut data).unwrap();
+        assert_eq!(&data[8..40], &[1; 32]);
+        assert_eq!(&data[40..72], &[2; 32]);
+        assert_eq!(&data[104..112], &s.round.to_le_bytes());
+        assert_eq!(data.len(), Submission::space(1));
+    }
+}
