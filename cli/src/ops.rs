@@ -621,6 +621,11 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                         tracing::info!(slot = report.slot, sent = ?report.sent, "tick")
                     }
                     Ok(_) => {}
+                    // Terminal: nothing more to do for this task, and retrying would spin.
+                    Err(gradual_sdk::error::SdkError::TaskClosed(task)) => {
+                        eprintln!("task {task} is closed: nothing left to run, exiting");
+                        break;
+                    }
                     Err(e) => tracing::warn!(error = %e, "tick failed; retrying"),
                 }
                 if let Some(end) = stop_at {

@@ -285,6 +285,14 @@ async fn five_runners_three_rounds_forger_slashed_skewed_list_replaced() {
 
     let mut expected: BTreeMap<u32, u64> = BTreeMap::new();
     for round in 0..3 {
+        // Every runner took its Submission's rent back once the round no longer needed it.
+        for (i, r) in runners.iter().enumerate() {
+            let sub = pda::submission(&net.task, round, &r.node_address()).0;
+            assert!(
+                net.chain.account(&sub).await.unwrap().is_none(),
+                "node {i}'s submission of round {round} still holds rent"
+            );
+        }
         let state = accounts::fetch_round(net.chain.as_ref(), &net.task, round)
             .await
             .unwrap()
@@ -474,8 +482,15 @@ async fn restart_in_the_middle_of_a_list_upload_resumes_at_the_cursor() {
     'outer: for slot in upload.start..upload.end {
         net.chain.warp_to(slot).await.unwrap();
         for (i, r) in runners.iter_mut().enumerate() {
-            if let Err(e) = r.tick().await {
-                assert!(matches!(e, SdkError::Chain(ChainError::Rpc(_))), "{e}");
+            // The injected failure ends the upload duty (the other duties still ran): the
+            // process is then taken as dead.
+            let report = r
+                .tick()
+                .await
+                .expect("a failed duty does not fail the tick");
+            if let Some((duty, _, e)) = report.failed.first() {
+                assert_eq!(duty, "distribute");
+                assert!(e.contains("injected"), "{e}");
                 crashed = Some((i, slot));
                 break 'outer;
             }

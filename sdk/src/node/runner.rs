@@ -57,6 +57,8 @@ pub struct TickReport {
     pub slot: u64,
     /// Transactions sent and confirmed, by kind.
     pub sent: Vec<String>,
+    /// Duties that failed this tick (duty, round, error); the others still ran.
+    pub failed: Vec<(String, u64, String)>,
 }
 
 /// Drives one node; see the module docs.
@@ -108,6 +110,14 @@ pub fn crank_turn(
 ) -> u64 {
     let rank = crank_rank(task, round, kind, index, node_count).min(MAX_CRANK_RANK);
     due.saturating_add(u64::from(rank) * CRANK_BACKOFF_SLOTS)
+}
+
+/// Records a failed duty in the report and the log instead of ending the tick.
+fn isolate(report: &mut TickReport, duty: &str, round: u64, out: Result<(), SdkError>) {
+    if let Err(e) = out {
+        tracing::warn!(duty, round, error = %e, "duty failed; the others ran");
+        report.failed.push((duty.to_string(), round, e.to_string()));
+    }
 }
 
 fn eligible(task: &Task, node: &Node, round: u64) -> bool {
@@ -243,19 +253,65 @@ impl NodeRunner {
             return Ok(report);
         };
 
-        self.work(&task, &node, current).await?;
+        // Each duty runs whatever the others do: a failing `work` or a flaky read in one
+        // round's duty never starves the submit, votes, cranks and claims of the others.
+        let r = self.work(&task, &node, current).await;
+        isolate(&mut report, "work", current, r);
         if let Some(r) = current.checked_sub(1) {
-            self.submit(&task, &node, r, slot, &mut report).await?;
-            self.audit_submissions(&task, &node, r, slot, &mut report)
-                .await?;
+            let out = self.submit(&task, &node, r, slot, &mut report).await;
+            isolate(&mut report, "submit", r, out);
+            let out = self
+                .audit_submissions(&task, &node, r, slot, &mut report)
+                .await;
+            isolate(&mut report, "audit", r, out);
         }
         // Rounds that can still be resolving, distributing or paying out.
         for (r, state) in rounds {
-            self.distribute(&task, &node, r, state, slot, &mut report)
-                .await?;
+            let out = self.reclaim(&node, r, &state, slot, &mut report).await;
+            isolate(&mut report, "reclaim", r, out);
+            let out = self
+                .distribute(&task, &node, r, state, slot, &mut report)
+                .await;
+            isolate(&mut report, "distribute", r, out);
         }
         self.store.prune(oldest.saturating_sub(4))?;
         Ok(report)
+    }
+
+    /// Returns the rent of this node's Submission once nothing reads it (the round's audit
+    /// window is over and its shard merged): ~2.1M lamports for a 46-byte proof against a
+    /// 5,000-lamport fee. `close_submission` is permissionless, so another node may have sent
+    /// it first: then it is done too.
+    async fn reclaim(
+        &mut self,
+        node: &Node,
+        round: u64,
+        state: &RoundState,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let local = self.store.round(round);
+        if !local.submitted
+            || local.reclaimed
+            || slot < state.header.timeline().audit().end
+            || !state.header.shard_merged(node.index)
+        {
+            return Ok(());
+        }
+        let address = pda::submission(&self.cfg.task, round, &self.node).0;
+        let Some(raw) = self.chain.account(&address).await? else {
+            return self.store.update(round, |r| r.reclaimed = true);
+        };
+        // The rent goes back to whoever paid it (the operator at the time of the submit).
+        let sub: Submission = accounts::decode(address, &raw, "Submission")?;
+        let ixn = ix::close_submission(sub.payer, self.cfg.task, round, self.node);
+        match self.send("close_submission", &[ixn], report).await {
+            Ok(_) | Err(ChainError::Failed { .. }) => {
+                self.store.update(round, |r| r.reclaimed = true)
+            }
+            Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn ctx(&self, round: u64, node: &Node) -> WorkContext {

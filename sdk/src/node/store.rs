@@ -44,6 +44,9 @@ pub struct RoundLocal {
     /// As the accepted list's distributor, this node paid every entry it could in batches.
     #[serde(default)]
     pub paid_out: bool,
+    /// The rent of this node's Submission came back (or someone else's crank returned it).
+    #[serde(default)]
+    pub reclaimed: bool,
 }
 
 /// Everything the runner keeps, by round.
