@@ -471,6 +471,17 @@ impl TestContext {
         self.warp_to(t.submission().start).await;
     }
 
+    /// Moves the bank to the first slot after `round`'s submission window (shards can merge).
+    pub async fn warp_past_submission(&mut self, round: u64) {
+        let t = self
+            .task()
+            .await
+            .schedule()
+            .timeline(round)
+            .expect("timeline");
+        self.warp_to(t.submission().end).await;
+    }
+
     /// Moves the bank into the work window of `round`.
     pub async fn warp_to_round(&mut self, round: u64) {
         let start = self

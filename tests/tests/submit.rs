@@ -77,15 +77,7 @@ async fn submissions_land_in_shards_and_are_merged_after_the_window() {
         &t.merge(0).await[0],
         GradualError::SubmissionWindowOpen
     ));
-    let end = t
-        .task()
-        .await
-        .schedule()
-        .timeline(0)
-        .unwrap()
-        .submission()
-        .end;
-    t.warp_to(end).await;
+    t.warp_past_submission(0).await;
     let payer = t.nodes[1].operator.pubkey();
     let before = t.account(&payer).await.unwrap().lamports;
     let mut outs = t.merge(0).await;
@@ -251,15 +243,7 @@ async fn merge_shards_refuses_forged_or_incomplete_accounts() {
     t.submit(1, 0, b"p").await.ok();
     t.warp_to_submission(1).await;
     t.submit(0, 1, b"p").await.ok();
-    let end = t
-        .task()
-        .await
-        .schedule()
-        .timeline(0)
-        .unwrap()
-        .submission()
-        .end;
-    t.warp_to(end).await;
+    t.warp_past_submission(0).await;
     let task = t.task;
     let payer = t.nodes[0].operator.pubkey();
     let round_key = pda::round(&task, 0).0;
@@ -722,15 +706,7 @@ async fn a_large_round_is_opened_in_steps_before_its_first_submission() {
     before.assert_same(&t.snapshot(&[round_key]).await);
     t.submit(1, 0, b"proof").await.ok();
     // 64 shards, merged in batches of SHARDS_PER_TX.
-    let end = t
-        .task()
-        .await
-        .schedule()
-        .timeline(0)
-        .unwrap()
-        .submission()
-        .end;
-    t.warp_to(end).await;
+    t.warp_past_submission(0).await;
     let outs = t.merge(0).await;
     assert_eq!(outs.len(), 64usize.div_ceil(ix::SHARDS_PER_TX));
     for out in outs {
