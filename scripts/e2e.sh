@@ -7,6 +7,7 @@
 # ../shared/tools (unpacked into the cache); otherwise this script says so and exits 0
 # (building agave-validator takes ~1 hour: `cargo install agave-validator --version 4.2.2
 # --locked --bin solana-test-validator`, needs libclang-dev).
+# Set E2E_KEEP=1 to keep the work directory (node logs, stores, validator log) for inspection.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
@@ -42,7 +43,7 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -n "${VPID:-}" ]] && kill "$VPID" 2>/dev/null && wait "$VPID" 2>/dev/null || true
-  rm -rf "$WORK"
+  if [[ -n "${E2E_KEEP:-}" ]]; then echo "[e2e] kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 

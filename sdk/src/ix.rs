@@ -577,6 +577,51 @@ pub fn append_distribution(
 /// and room for two compute-budget instructions.
 pub const ENTRIES_PER_APPEND: usize = 90;
 
+/// Entries a list may have to be uploaded whole in one transaction ([`upload_in_one_tx`]),
+/// with room for two compute-budget instructions.
+pub const ENTRIES_IN_ONE_UPLOAD_TX: usize = 40;
+
+/// `begin_distribution`, one `append_distribution` of every entry and `seal_distribution` in
+/// one transaction, for a list small enough (at most [`ENTRIES_IN_ONE_UPLOAD_TX`] entries, no
+/// growth needed): one confirmation instead of three sequential stages, which is what a short
+/// upload window on a real cluster needs. `None` for larger lists.
+#[allow(clippy::too_many_arguments)]
+pub fn upload_in_one_tx(
+    operator: Pubkey,
+    node: Pubkey,
+    task: Pubkey,
+    round: u64,
+    attempt: u8,
+    max_nodes: u32,
+    entries: &[gradual::state::DistributionEntry],
+) -> Option<Vec<Instruction>> {
+    if entries.is_empty() || entries.len() > ENTRIES_IN_ONE_UPLOAD_TX {
+        return None;
+    }
+    let total = entries.iter().map(|e| e.amount).sum();
+    let count = u32::try_from(entries.len()).ok()?;
+    let groups = begin_distribution_txs(
+        operator, node, task, round, attempt, max_nodes, count, total,
+    );
+    let [first] = groups.as_slice() else {
+        return None;
+    };
+    if first.len() != 1 {
+        return None; // the list needs grows first
+    }
+    let mut ixs = first.clone();
+    ixs.push(append_distribution(
+        operator,
+        task,
+        round,
+        attempt,
+        0,
+        entries.to_vec(),
+    ));
+    ixs.push(seal_distribution(operator, task, round, attempt));
+    Some(ixs)
+}
+
 /// The two compute-budget instructions a sender puts first: a compute-unit limit and a price
 /// in micro-lamports per compute unit (wire format of the ComputeBudget program).
 pub fn compute_budget(units: u32, micro_lamports: u64) -> [Instruction; 2] {

@@ -849,3 +849,34 @@ async fn batch_payouts_pay_every_entry_once() {
     assert_eq!((task.reserved_rewards, task.total_claimed), (0, 1_000));
     t.assert_invariants().await;
 }
+
+/// The one-transaction upload of a small list (begin, append, seal) stays within the packet
+/// limit at its largest size, with a fee payer apart from the operator and two compute-budget
+/// instructions in front (the fixture refuses any transaction over 1,232 bytes).
+#[tokio::test]
+async fn a_small_list_fits_one_upload_transaction() {
+    let mut t = TestContext::new().await;
+    let op = t.nodes[0].operator.insecure_clone();
+    let entries: Vec<DistributionEntry> = (0..ix::ENTRIES_IN_ONE_UPLOAD_TX as u16)
+        .map(|i| DistributionEntry {
+            node_index: i * 100,
+            amount: u64::MAX / 64,
+        })
+        .collect();
+    let node = pda::node(&t.task, &op.pubkey()).0;
+    let upload = ix::upload_in_one_tx(op.pubkey(), node, t.task, 0, 0, 65_536, &entries)
+        .expect("fits one transaction");
+    assert_eq!(upload.len(), 3);
+    let mut ixs = ix::compute_budget(200_000, 1).to_vec();
+    ixs.extend(upload);
+    // Refused on chain (nobody is selected), but only after the size check.
+    let out = t.send(&ixs, &[&op]).await;
+    assert!(out.result.is_err());
+    // One entry more, or a list that needs grows, takes the staged route.
+    let mut more = entries.clone();
+    more.push(DistributionEntry {
+        node_index: 65_000,
+        amount: 1,
+    });
+    assert!(ix::upload_in_one_tx(op.pubkey(), node, t.task, 0, 0, 65_536, &more).is_none());
+}

@@ -748,9 +748,10 @@ impl NodeRunner {
                     }
                 } else if upload.contains(&slot)
                     && state.header.open_audits == 0
-                    // The seed is the first slot hash at or after the attempt's start: there is
-                    // none before its second slot.
-                    && turn(format!("select:{attempt}"), upload.start + 1)
+                    // Rank 0 from the attempt's first slot (refused with
+                    // SlotHashNotYetAvailable until the slot's hash exists, at most a slot),
+                    // the others from the slots after: the upload window is short.
+                    && turn(format!("select:{attempt}"), upload.start)
                 {
                     self.crank(
                         "select_distributor",
@@ -973,6 +974,31 @@ impl NodeRunner {
         let (task, op_node) = (self.cfg.task, self.node);
         let runs = match list {
             None => {
+                // A small list goes up whole in one transaction (one confirmation, not three),
+                // unless the runner was told to use smaller chunks.
+                if let Some(ixs) = (entries.len() <= self.chunk)
+                    .then(|| {
+                        ix::upload_in_one_tx(
+                            op,
+                            op_node,
+                            task,
+                            round,
+                            attempt,
+                            state.header.max_nodes,
+                            &entries,
+                        )
+                    })
+                    .flatten()
+                {
+                    return match self.send("upload_distribution", &ixs, report).await {
+                        Ok(_) => {
+                            tracing::info!(node = %self.node, round, attempt, entries = entries.len(), index = node.index, "list sealed");
+                            Ok(())
+                        }
+                        Err(ChainError::Unconfirmed { .. }) => Ok(()),
+                        Err(e) => Err(e.into()),
+                    };
+                }
                 let groups = ix::begin_distribution_txs(
                     op,
                     op_node,
