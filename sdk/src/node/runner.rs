@@ -762,13 +762,17 @@ impl NodeRunner {
                 }
             }
             DistributionStatus::Selected | DistributionStatus::Uploading => {
-                if slot >= upload.end && turn(format!("skip:{attempt}"), upload.end) {
-                    self.crank(
-                        "skip_distribution",
-                        ix::skip_distribution(self.cfg.task, round),
-                        report,
-                    )
-                    .await?;
+                if slot >= upload.end {
+                    // Past the window the distributor has nothing left to send; the ranked
+                    // node skips the attempt.
+                    if turn(format!("skip:{attempt}"), upload.end) {
+                        self.crank(
+                            "skip_distribution",
+                            ix::skip_distribution(self.cfg.task, round),
+                            report,
+                        )
+                        .await?;
+                    }
                 } else if state.header.selected_node == node.index
                     && state.header.selected_node != NO_NODE
                 {
