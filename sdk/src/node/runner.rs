@@ -231,7 +231,8 @@ impl NodeRunner {
         }
         // A Round someone left partial is completed before anything reads its bitmaps.
         for (r, missing) in partial {
-            self.complete_round(r, missing, &mut report).await?;
+            let out = self.complete_round(r, missing, &mut report).await;
+            isolate(&mut report, "open_round", r, out);
         }
         if self.reward.is_none() {
             let mint = self
@@ -290,9 +291,10 @@ impl NodeRunner {
         slot: u64,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
+        // Decided from the chain, not from the store: a submit reported unconfirmed may have
+        // landed, and a store may be lost.
         let local = self.store.round(round);
-        if !local.submitted
-            || local.reclaimed
+        if local.reclaimed
             || slot < state.header.timeline().audit().end
             || !state.header.shard_merged(node.index)
         {
@@ -306,8 +308,14 @@ impl NodeRunner {
         let sub: Submission = accounts::decode(address, &raw, "Submission")?;
         let ixn = ix::close_submission(sub.payer, self.cfg.task, round, self.node);
         match self.send("close_submission", &[ixn], report).await {
-            Ok(_) | Err(ChainError::Failed { .. }) => {
-                self.store.update(round, |r| r.reclaimed = true)
+            Ok(_) => self.store.update(round, |r| r.reclaimed = true),
+            // Done only if the account is gone (another crank closed it); a failure such as an
+            // empty fee wallet is tried again next tick.
+            Err(ChainError::Failed { .. }) => {
+                if self.chain.account(&address).await?.is_none() {
+                    self.store.update(round, |r| r.reclaimed = true)?;
+                }
+                Ok(())
             }
             Err(ChainError::Unconfirmed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
