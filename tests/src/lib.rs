@@ -460,26 +460,25 @@ impl TestContext {
         assert!(self.slot().await >= slot);
     }
 
-    /// Moves the bank to the first slot of `round`'s submission window.
-    pub async fn warp_to_submission(&mut self, round: u64) {
-        let t = self
-            .task()
+    /// `round`'s windows, from the task's schedule.
+    async fn timeline(&mut self, round: u64) -> gradual::schedule::RoundTimeline {
+        self.task()
             .await
             .schedule()
             .timeline(round)
-            .expect("timeline");
-        self.warp_to(t.submission().start).await;
+            .expect("timeline")
+    }
+
+    /// Moves the bank to the first slot of `round`'s submission window.
+    pub async fn warp_to_submission(&mut self, round: u64) {
+        let start = self.timeline(round).await.submission().start;
+        self.warp_to(start).await;
     }
 
     /// Moves the bank to the first slot after `round`'s submission window (shards can merge).
     pub async fn warp_past_submission(&mut self, round: u64) {
-        let t = self
-            .task()
-            .await
-            .schedule()
-            .timeline(round)
-            .expect("timeline");
-        self.warp_to(t.submission().end).await;
+        let end = self.timeline(round).await.submission().end;
+        self.warp_to(end).await;
     }
 
     /// Moves the bank into the work window of `round`.

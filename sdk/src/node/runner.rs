@@ -739,18 +739,29 @@ impl NodeRunner {
         let Some((upload, list_audit)) = t.distribution(u16::from(attempt)) else {
             return self.claim(&state, node, round, report).await;
         };
-        match state.header.status() {
+        let status = state.header.status();
+        if matches!(
+            status,
+            DistributionStatus::AwaitingSelection
+                | DistributionStatus::Selected
+                | DistributionStatus::Uploading
+        ) && slot >= upload.end
+        {
+            // The attempt's window passed without a sealed list (the distributor has nothing
+            // left to send): the ranked node skips it.
+            if turn(format!("skip:{attempt}"), upload.end) {
+                self.crank(
+                    "skip_distribution",
+                    ix::skip_distribution(self.cfg.task, round),
+                    report,
+                )
+                .await?;
+            }
+            return Ok(());
+        }
+        match status {
             DistributionStatus::AwaitingSelection => {
-                if slot >= upload.end {
-                    if turn(format!("skip:{attempt}"), upload.end) {
-                        self.crank(
-                            "skip_distribution",
-                            ix::skip_distribution(self.cfg.task, round),
-                            report,
-                        )
-                        .await?;
-                    }
-                } else if !state.header.all_shards_merged() {
+                if !state.header.all_shards_merged() {
                     if turn("merge".into(), t.submission().end) {
                         self.merge(&state, round, report).await?;
                     }
@@ -770,19 +781,7 @@ impl NodeRunner {
                 }
             }
             DistributionStatus::Selected | DistributionStatus::Uploading => {
-                if slot >= upload.end {
-                    // Past the window the distributor has nothing left to send; the ranked
-                    // node skips the attempt.
-                    if turn(format!("skip:{attempt}"), upload.end) {
-                        self.crank(
-                            "skip_distribution",
-                            ix::skip_distribution(self.cfg.task, round),
-                            report,
-                        )
-                        .await?;
-                    }
-                } else if state.header.selected_node == node.index
-                    && state.header.selected_node != NO_NODE
+                if state.header.selected_node == node.index && state.header.selected_node != NO_NODE
                 {
                     self.upload(&state, node, round, attempt, report).await?;
                 }
