@@ -1,7 +1,7 @@
 # gradual: the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 
-.PHONY: build idl test demo lint fmt
+.PHONY: build idl test demo lint fmt soak
 
 ## build: the program .so (target/deploy/gradual.so) and its IDL (target/idl/gradual.json)
 build:
@@ -25,3 +25,7 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+## soak: real-time soak on solana-test-validator (SOAK_NODES=16 SOAK_ROUNDS=5 by default)
+soak: build
+	scripts/soak.sh

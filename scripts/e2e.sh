@@ -3,32 +3,16 @@
 # operators created through the `gradual` CLI, three `gradual node run` processes (one lazy
 # cheater) through two rounds, then the slash and the claims are checked through the CLI.
 #
-# Validator binary, in order: `solana-test-validator` on PATH; the prebuilt copy in
-# ../shared/tools (unpacked into the cache); otherwise this script says so and exits 0
-# (building agave-validator takes ~1 hour: `cargo install agave-validator --version 4.2.2
-# --locked --bin solana-test-validator`, needs libclang-dev).
-# Set E2E_KEEP=1 to keep the work directory (node logs, stores, validator log) for inspection.
+# The validator: see scripts/validator.sh (skipped, with a message, when none is available).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 log() { printf '[e2e] %s\n' "$*" >&2; }
 
-VALIDATOR="$(command -v solana-test-validator || true)"
+source "$REPO_ROOT/scripts/validator.sh"
+VALIDATOR="$(find_validator)"
 if [[ -z "$VALIDATOR" ]]; then
-  for gz in "$REPO_ROOT/../shared/tools/solana-test-validator-4.2.2-x86_64-linux.gz"; do
-    if [[ -f "$gz" ]]; then
-      mkdir -p "$GRADUAL_CACHE/bin"
-      VALIDATOR="$GRADUAL_CACHE/bin/solana-test-validator"
-      if [[ ! -x "$VALIDATOR" ]]; then
-        log "unpacking $gz"
-        gunzip -c "$gz" > "$VALIDATOR.tmp" && chmod +x "$VALIDATOR.tmp" && mv "$VALIDATOR.tmp" "$VALIDATOR"
-      fi
-      break
-    fi
-  done
-fi
-if [[ -z "$VALIDATOR" ]]; then
-  log "SKIPPED: no solana-test-validator found (see the header of this script)"
+  log "SKIPPED: no solana-test-validator found (see scripts/validator.sh)"
   exit 0
 fi
 
@@ -48,20 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 log "starting $VALIDATOR"
-"$VALIDATOR" --ledger "$WORK/ledger" --reset --quiet --bind-address 127.0.0.1 \
-  --rpc-port "$PORT" --faucet-port 19900 --gossip-port 18001 --dynamic-port-range 18100-18200 \
-  --bpf-program "$(python3 -c 'import tomllib;print(tomllib.load(open("Anchor.toml","rb"))["programs"]["localnet"]["gradual"])')" \
-  target/deploy/gradual.so > "$WORK/validator.log" 2>&1 &
-VPID=$!
-for i in $(seq 1 60); do
-  if python3 - "$URL" <<'PY' 2>/dev/null; then break; fi
-import json, sys, urllib.request
-req = urllib.request.Request(sys.argv[1], data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode(), headers={"Content-Type": "application/json"})
-assert json.load(urllib.request.urlopen(req, timeout=2)).get("result") == "ok"
-PY
-  sleep 1
-  [[ $i == 60 ]] && { log "validator did not become healthy"; tail -20 "$WORK/validator.log"; exit 1; }
-done
+start_validator "$VALIDATOR" "$WORK" "$PORT"
 log "validator healthy at $URL"
 started=$(date +%s)
 

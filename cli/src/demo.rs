@@ -158,7 +158,9 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
                     stake_account,
                     store_path,
                 },
-            )?,
+            )?
+            // The summary reads every round's account at the end.
+            .with_retention_slots(u64::MAX),
         ));
     }
     cluster.track_nodes(task, runners.iter().map(|(_, r)| r.node_address()));
@@ -200,6 +202,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         ));
         for (_, r) in runners.iter_mut() {
             r.tick().await?;
+            r.finish_work().await?;
         }
         let round = t.schedule().round_at(slot).unwrap_or(0);
         if last_round_shown != Some(round) && !opts.quiet {

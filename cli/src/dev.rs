@@ -12,16 +12,18 @@ use serde_json::json;
 use solana_signer::Signer;
 use std::path::Path;
 
-/// Creates two mints, a task funded for 20 rounds and `nodes` joined operators on a local
-/// validator; writes each operator's keypair to `out/node-<i>.json`; prints the layout as JSON.
+/// Creates two mints, a task funded for 20 rounds (starting `start_in_slots` from now, room for
+/// at least 64 nodes) and `nodes` joined operators on a local validator; writes each operator's keypair to `out/node-<i>.json`; prints the layout as JSON.
 pub async fn bootstrap(
     url: &str,
     nodes: usize,
     round_slots: u64,
     out: &Path,
     policy: crate::config::AuditPolicy,
+    start_in_slots: u64,
 ) -> Result<()> {
     anyhow::ensure!(round_slots >= 20, "--round-slots must be at least 20");
+    let max_nodes = u32::try_from(nodes.max(64)).context("--nodes is too large")?;
     let cluster = Cluster::rpc(url).await?;
     let chain = cluster.chain();
     let w = Wallets::new(&cluster, 6).await?;
@@ -50,8 +52,8 @@ pub async fn bootstrap(
             w.stake_mint,
             CreateTaskArgs {
                 task_id: slot,
-                start_slot: slot + 30,
-                max_nodes: 64,
+                start_slot: slot + start_in_slots,
+                max_nodes,
                 config,
                 trust_flags: 0,
                 audit_sample: policy.audit_sample,
@@ -68,28 +70,42 @@ pub async fn bootstrap(
         &authority_path,
         serde_json::to_string(&authority.to_bytes().to_vec())?,
     )?;
-    let mut list = vec![];
-    for i in 0..nodes {
-        let (operator, stake_account, reward_account) = w.operator(&cluster, i).await?;
-        client
-            .join(
-                &operator,
-                operator.pubkey(),
-                &task,
-                stake_account,
-                reward_account,
-                50_000,
-            )
-            .await?;
-        let path = out.join(format!("node-{i}.json"));
-        std::fs::write(&path, serde_json::to_string(&operator.to_bytes().to_vec())?)?;
-        list.push(json!({
-            "keypair": path.display().to_string(),
-            "node": pda::node(&task, &operator.pubkey()).0.to_string(),
-            "stake_account": stake_account.to_string(),
-            "reward_account": reward_account.to_string(),
-        }));
-    }
+    // Operators are set up a few at a time (each is five confirmed transactions).
+    use futures::StreamExt;
+    let joined: Vec<Result<(usize, serde_json::Value)>> = futures::stream::iter(0..nodes)
+        .map(|i| {
+            let (w, cluster, client, task) = (&w, &cluster, &client, &task);
+            async move {
+                let (operator, stake_account, reward_account) = w.operator(cluster, i).await?;
+                client
+                    .join(
+                        &operator,
+                        operator.pubkey(),
+                        task,
+                        stake_account,
+                        reward_account,
+                        50_000,
+                    )
+                    .await?;
+                let path = out.join(format!("node-{i}.json"));
+                std::fs::write(&path, serde_json::to_string(&operator.to_bytes().to_vec())?)?;
+                Ok((
+                    i,
+                    json!({
+                        "keypair": path.display().to_string(),
+                        "node": pda::node(task, &operator.pubkey()).0.to_string(),
+                        "stake_account": stake_account.to_string(),
+                        "reward_account": reward_account.to_string(),
+                    }),
+                ))
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let mut list = joined.into_iter().collect::<Result<Vec<_>>>()?;
+    list.sort_by_key(|(i, _)| *i);
+    let list: Vec<_> = list.into_iter().map(|(_, v)| v).collect();
     println!(
         "{}",
         json!({

@@ -26,6 +26,11 @@ struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
     output: Output,
+    /// Highest compute-unit price paid for priority, in micro-lamports per compute unit (the
+    /// price offered is the 75th percentile of recent fees on the transaction's accounts, up to
+    /// this; 0: never pay priority).
+    #[arg(long, global = true, env = "GRADUAL_MAX_PRIORITY_FEE", default_value_t = gradual_sdk::rpc::DEFAULT_MAX_PRIORITY_FEE)]
+    max_priority_fee: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -85,6 +90,9 @@ enum DevCommand {
         out: PathBuf,
         #[command(flatten)]
         policy: config::AuditPolicy,
+        /// Slots from now to the task's first round (leave room for the joins).
+        #[arg(long, default_value_t = 30)]
+        start_in_slots: u64,
     },
 }
 
@@ -132,13 +140,25 @@ fn main() {
                 .await
             }
             Command::Task(c) => {
-                ops::task(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+                ops::task(
+                    c,
+                    &ops::Global::new(cli.url, cli.keypair, cli.output, cli.max_priority_fee),
+                )
+                .await
             }
             Command::Node(c) => {
-                ops::node(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+                ops::node(
+                    c,
+                    &ops::Global::new(cli.url, cli.keypair, cli.output, cli.max_priority_fee),
+                )
+                .await
             }
             Command::Round(c) => {
-                ops::round(c, &ops::Global::new(cli.url, cli.keypair, cli.output)).await
+                ops::round(
+                    c,
+                    &ops::Global::new(cli.url, cli.keypair, cli.output, cli.max_priority_fee),
+                )
+                .await
             }
             Command::Migrate { tasks } => {
                 let keypair =
@@ -150,6 +170,7 @@ fn main() {
                 round_slots,
                 out,
                 policy,
+                start_in_slots,
             }) => {
                 dev::bootstrap(
                     &config::resolve_url(cli.url.as_deref()),
@@ -157,6 +178,7 @@ fn main() {
                     round_slots,
                     &out,
                     policy,
+                    start_in_slots,
                 )
                 .await
             }

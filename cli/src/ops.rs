@@ -7,11 +7,12 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 use gradual::instructions::CreateTaskArgs;
+use gradual_sdk::rpc::SendConfig;
 use gradual_sdk::{
     accounts,
     chain::Chain,
     client::TaskClient,
-    node::{hash_chain::HashChain, NodeConfig, NodeRunner},
+    node::{hash_chain::HashChain, runner::bitmap_ones, NodeConfig, NodeRunner},
     pda,
     rpc::RpcChain,
 };
@@ -25,19 +26,33 @@ pub struct Global {
     url: String,
     keypair: PathBuf,
     output: Output,
+    max_priority_fee: u64,
 }
 
 impl Global {
-    pub fn new(url: Option<String>, keypair: Option<PathBuf>, output: Output) -> Self {
+    pub fn new(
+        url: Option<String>,
+        keypair: Option<PathBuf>,
+        output: Output,
+        max_priority_fee: u64,
+    ) -> Self {
         Self {
             url: config::resolve_url(url.as_deref()),
             keypair: config::resolve_keypair_path(keypair.as_deref()),
             output,
+            max_priority_fee,
+        }
+    }
+
+    fn send_config(&self) -> SendConfig {
+        SendConfig {
+            max_priority_fee: self.max_priority_fee,
+            ..SendConfig::default()
         }
     }
 
     fn chain(&self) -> Arc<dyn Chain> {
-        Arc::new(RpcChain::new(self.url.clone()))
+        Arc::new(RpcChain::new(self.url.clone()).with_send_config(self.send_config()))
     }
 
     fn signer(&self) -> Result<Keypair> {
@@ -189,6 +204,14 @@ pub enum NodeCommand {
         task: String,
         #[arg(long)]
         round: Option<u64>,
+    },
+    /// Close every account this node's operator paid rent for on the task that may close now
+    /// (submissions, votes, audits, lists, rounds) and report the lamports returned.
+    Reclaim {
+        task: String,
+        /// The node's authority public key (default: the signing keypair).
+        #[arg(long)]
+        authority: Option<String>,
     },
     /// Run the node: every phase of every round, until interrupted.
     Run {
@@ -480,6 +503,33 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "slashed": n.slashed_total }),
             );
         }
+        NodeCommand::Reclaim { task, authority } => {
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let authority = match &authority {
+                Some(a) => key(a)?,
+                None => signer.pubkey(),
+            };
+            let node = pda::node(&task, &authority).0;
+            let r = gradual_sdk::reclaim::reclaim_backlog(
+                client.chain().as_ref(),
+                &task,
+                &signer,
+                &node,
+            )
+            .await?;
+            let closed: u32 = r.closed.values().sum();
+            g.print(
+                format!(
+                    "closed {closed} accounts ({}), {} lamports returned; {} not closable yet ({})",
+                    serde_json::to_string(&r.closed)?,
+                    r.lamports,
+                    r.still_needed.values().sum::<u32>(),
+                    serde_json::to_string(&r.still_needed)?
+                ),
+                json!({ "closed": r.closed, "lamports": r.lamports, "still_needed": r.still_needed }),
+            );
+        }
         NodeCommand::Claim { task, round } => {
             let (client, signer) = g.client().await?;
             let task = key(&task)?;
@@ -560,6 +610,12 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 other => bail!("unknown logic {other:?}: available: hash-chain, lazy"),
             };
             let (client, signer) = g.client().await?;
+            // The runner needs no transaction logs (one request less per send).
+            let rpc = Arc::new(RpcChain::new(g.url.clone()).with_send_config(SendConfig {
+                fetch_logs: false,
+                ..g.send_config()
+            }));
+            let chain: Arc<dyn Chain> = rpc.clone();
             let task = key(&task)?;
             let authority = match &authority {
                 Some(a) => key(a)?,
@@ -585,7 +641,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             let store_path =
                 store.unwrap_or_else(|| PathBuf::from(format!("gradual-node-{task}.json")));
             let mut runner = NodeRunner::new(
-                client.chain().clone(),
+                chain.clone(),
                 logic,
                 NodeConfig {
                     task,
@@ -596,7 +652,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     store_path,
                 },
             )?;
-            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let t = accounts::fetch_task(chain.as_ref(), &task).await?;
             let stop_at = match exit_after_round {
                 Some(r) => Some(
                     t.schedule()
@@ -608,40 +664,82 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             };
             eprintln!("running node {node} on task {task} (Ctrl-C to stop)");
             let spinner = indicatif::ProgressBar::new_spinner();
+            // Ticks at the slots where something may be due (window edges, crank turns, a few
+            // looks inside audit and upload windows), not on a fixed poll.
+            let mut slot_time = SlotClock::default();
             loop {
-                if let Ok(slot) = client.chain().slot().await {
-                    spinner.set_message(format!(
-                        "slot {slot}, round {}",
-                        t.schedule().round_at(slot).unwrap_or(0)
-                    ));
-                    spinner.tick();
-                }
-                match runner.tick().await {
-                    Ok(report) if !report.sent.is_empty() => {
-                        tracing::info!(slot = report.slot, sent = ?report.sent, "tick")
+                let wake = match runner.tick().await {
+                    Ok(report) => {
+                        spinner.set_message(format!(
+                            "slot {}, round {}",
+                            report.slot,
+                            t.schedule().round_at(report.slot).unwrap_or(0)
+                        ));
+                        spinner.tick();
+                        if !report.sent.is_empty() {
+                            tracing::info!(slot = report.slot, sent = ?report.sent, "tick");
+                        }
+                        if stop_at.is_some_and(|end| report.slot >= end) {
+                            eprintln!(
+                                "round {} is over: exiting",
+                                exit_after_round.unwrap_or_default()
+                            );
+                            break;
+                        }
+                        slot_time.observe(report.slot);
+                        slot_time.until(report.slot, report.next_wake)
                     }
-                    Ok(_) => {}
                     // Terminal: nothing more to do for this task, and retrying would spin.
                     Err(gradual_sdk::error::SdkError::TaskClosed(task)) => {
                         eprintln!("task {task} is closed: nothing left to run, exiting");
                         break;
                     }
-                    Err(e) => tracing::warn!(error = %e, "tick failed; retrying"),
-                }
-                if let Some(end) = stop_at {
-                    if client.chain().slot().await? >= end {
-                        eprintln!(
-                            "round {} is over: exiting",
-                            exit_after_round.unwrap_or_default()
-                        );
-                        break;
+                    Err(e) => {
+                        tracing::warn!(error = %e, "tick failed; retrying");
+                        Duration::from_secs(2)
                     }
-                }
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                };
+                tokio::time::sleep(wake).await;
             }
+            let stats = rpc.stats();
+            eprintln!(
+                "rpc requests by method: {}",
+                serde_json::to_string(&stats.by_method())?
+            );
         }
     }
     Ok(())
+}
+
+/// The cluster's slot time, measured from the slots seen (400 ms until 50 slots were seen),
+/// to turn a wake-up slot into a sleep.
+#[derive(Default)]
+struct SlotClock {
+    first: Option<(u64, std::time::Instant)>,
+    last: Option<(u64, std::time::Instant)>,
+}
+
+impl SlotClock {
+    fn observe(&mut self, slot: u64) {
+        let now = std::time::Instant::now();
+        self.first.get_or_insert((slot, now));
+        self.last = Some((slot, now));
+    }
+
+    fn slot_time(&self) -> Duration {
+        match (self.first, self.last) {
+            (Some((s0, t0)), Some((s1, t1))) if s1 >= s0 + 50 => {
+                (t1 - t0) / u32::try_from(s1 - s0).unwrap_or(u32::MAX)
+            }
+            _ => Duration::from_millis(400),
+        }
+    }
+
+    /// How long until `wake`, seen at `slot`: between 200 ms and 20 s.
+    fn until(&self, slot: u64, wake: u64) -> Duration {
+        (self.slot_time() * u32::try_from(wake.saturating_sub(slot)).unwrap_or(u32::MAX))
+            .clamp(Duration::from_millis(200), Duration::from_secs(20))
+    }
 }
 
 pub async fn round(cmd: RoundCommand, g: &Global) -> Result<()> {
@@ -685,12 +783,17 @@ pub async fn round(cmd: RoundCommand, g: &Global) -> Result<()> {
                 l.header.declared_total,
                 l.header.status()
             ));
-            lists.push(json!({ "attempt": attempt, "entries": l.entries.len(), "total": l.header.declared_total, "claimed": claimed }));
+            let paid: Vec<_> = l
+                .entries
+                .iter()
+                .map(|e| json!([e.node_index, e.amount]))
+                .collect();
+            lists.push(json!({ "attempt": attempt, "status": format!("{:?}", l.header.status()), "entries": l.entries.len(), "total": l.header.declared_total, "claimed": claimed, "paid": paid }));
         }
     }
     g.print(
         human,
-        json!({ "round": round, "submissions": h.submission_count, "slashed": h.slashed_count, "status": format!("{:?}", h.status()), "attempt": h.distribution_attempt, "audits": audits.len(), "lists": lists }),
+        json!({ "round": round, "submissions": h.submission_count, "slashed": h.slashed_count, "status": format!("{:?}", h.status()), "attempt": h.distribution_attempt, "audits": audits.len(), "lists": lists, "budget": h.budget, "submitted_nodes": bitmap_ones(&state.submitted), "slashed_nodes": bitmap_ones(&state.slashed) }),
     );
     Ok(())
 }

@@ -161,6 +161,20 @@ impl Chain for BankChain {
             .get_new_latest_blockhash()
             .await
             .map_err(|e| ChainError::Rpc(e.to_string()))?;
+        // The RPC sender puts a compute-unit limit and price first: what fits here must still
+        // fit there.
+        let mut priced = crate::ix::compute_budget(1, 1).to_vec();
+        priced.extend(instructions.iter().cloned());
+        let size = crate::chain::wire_size(&crate::chain::signed_transaction(
+            &priced, payer, signers, blockhash,
+        ));
+        if size > crate::chain::PACKET_LIMIT {
+            return Err(ChainError::Rpc(format!(
+                "transaction of {size} bytes with its compute-budget instructions exceeds the \
+                 {}-byte packet limit",
+                crate::chain::PACKET_LIMIT
+            )));
+        }
         let tx = crate::chain::signed_transaction(instructions, payer, signers, blockhash);
         let signature = tx.signatures[0].to_string();
         self.track(

@@ -116,6 +116,8 @@ pub struct ChainStats {
     pub sends: AtomicU64,
     /// Slot queries.
     pub slots: AtomicU64,
+    /// Requests by RPC method (what an RPC provider bills and rate-limits).
+    methods: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl ChainStats {
@@ -127,6 +129,18 @@ impl ChainStats {
             self.sends.load(Ordering::Relaxed),
             self.slots.load(Ordering::Relaxed),
         )
+    }
+
+    /// Counts one request of `method`.
+    pub fn count(&self, method: &'static str) {
+        if let Ok(mut m) = self.methods.lock() {
+            *m.entry(method).or_default() += 1;
+        }
+    }
+
+    /// Requests so far, by RPC method.
+    pub fn by_method(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.methods.lock().map(|m| m.clone()).unwrap_or_default()
     }
 
     pub(crate) fn bump(counter: &AtomicU64) {
@@ -143,6 +157,15 @@ pub trait Chain: Send + Sync {
     async fn account(&self, address: &Pubkey) -> Result<Option<RawAccount>, ChainError>;
     /// Several accounts in one call.
     async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<RawAccount>>, ChainError>;
+    /// Several accounts in one call, with the slot they were read at (one request where the
+    /// endpoint reports the slot of its answer; a slot query and a read otherwise).
+    async fn accounts_with_slot(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<(u64, Vec<Option<RawAccount>>), ChainError> {
+        let slot = self.slot().await?;
+        Ok((slot, self.accounts(addresses).await?))
+    }
     /// The gradual program's accounts that pass every filter.
     async fn program_accounts(
         &self,
@@ -193,6 +216,43 @@ pub(crate) fn signed_transaction(
     )
 }
 
+/// The packet limit a transaction's wire size must fit.
+pub const PACKET_LIMIT: usize = 1_232;
+
+/// Bytes of a compact-u16 length prefix.
+pub fn short_vec_len(n: usize) -> usize {
+    match n {
+        0..0x80 => 1,
+        0x80..0x4000 => 2,
+        _ => 3,
+    }
+}
+
+/// What legacy and v0 messages share: header, account keys, blockhash and instructions given
+/// as (account count, data length) pairs.
+pub fn message_body_len(keys: usize, instructions: impl Iterator<Item = (usize, usize)>) -> usize {
+    let (count, ixs) = instructions.fold((0, 0), |(n, len), (accounts, data)| {
+        (
+            n + 1,
+            len + 1 + short_vec_len(accounts) + accounts + short_vec_len(data) + data,
+        )
+    });
+    3 + short_vec_len(keys) + 32 * keys + 32 + short_vec_len(count) + ixs
+}
+
+/// Wire size of a legacy transaction (signatures + message), as the packet limit counts it.
+pub fn wire_size(tx: &solana_transaction::Transaction) -> usize {
+    let m = &tx.message;
+    short_vec_len(tx.signatures.len())
+        + 64 * tx.signatures.len()
+        + message_body_len(
+            m.account_keys.len(),
+            m.instructions
+                .iter()
+                .map(|i| (i.accounts.len(), i.data.len())),
+        )
+}
+
 /// Extracts the custom program error code from a runtime error's debug text
 /// (`InstructionError(i, Custom(n))`).
 pub(crate) fn custom_code(message: &str) -> Option<u32> {
@@ -236,6 +296,12 @@ impl<C: Chain + ?Sized> Chain for Journal<C> {
     }
     async fn accounts(&self, addresses: &[Pubkey]) -> Result<Vec<Option<RawAccount>>, ChainError> {
         self.inner.accounts(addresses).await
+    }
+    async fn accounts_with_slot(
+        &self,
+        addresses: &[Pubkey],
+    ) -> Result<(u64, Vec<Option<RawAccount>>), ChainError> {
+        self.inner.accounts_with_slot(addresses).await
     }
     async fn program_accounts(
         &self,

@@ -622,10 +622,14 @@ pub fn upload_in_one_tx(
     Some(ixs)
 }
 
+/// The ComputeBudget program.
+pub const COMPUTE_BUDGET_PROGRAM: Pubkey =
+    anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111");
+
 /// The two compute-budget instructions a sender puts first: a compute-unit limit and a price
 /// in micro-lamports per compute unit (wire format of the ComputeBudget program).
 pub fn compute_budget(units: u32, micro_lamports: u64) -> [Instruction; 2] {
-    let program = anchor_lang::pubkey!("ComputeBudget111111111111111111111111111111");
+    let program = COMPUTE_BUDGET_PROGRAM;
     let mut limit = vec![2u8];
     limit.extend_from_slice(&units.to_le_bytes());
     let mut price = vec![3u8];

@@ -24,6 +24,7 @@ pub mod events;
 pub mod ix;
 pub mod node;
 pub mod pda;
+pub mod reclaim;
 pub mod rpc;
 
 pub use gradual::{

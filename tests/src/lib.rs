@@ -1050,55 +1050,29 @@ pub fn print_table(header: (&str, &str), rows: &BTreeMap<String, u64>) {
 
 /// Wire size of a legacy transaction (signatures + message), as the packet limit counts it.
 pub fn bincode_len(tx: &Transaction) -> usize {
-    let m = &tx.message;
-    short_vec(tx.signatures.len())
-        + 64 * tx.signatures.len()
-        + message_body_len(m.account_keys.len(), &m.instructions)
+    gradual_sdk::chain::wire_size(tx)
 }
 
 /// Wire size of a v0 message (version prefix included).
 pub fn bincode_v0_len(m: &solana_message::v0::Message) -> usize {
+    use gradual_sdk::chain::{message_body_len, short_vec_len};
     let lookups: usize = m
         .address_table_lookups
         .iter()
         .map(|l| {
-            32 + short_vec(l.writable_indexes.len())
+            32 + short_vec_len(l.writable_indexes.len())
                 + l.writable_indexes.len()
-                + short_vec(l.readonly_indexes.len())
+                + short_vec_len(l.readonly_indexes.len())
                 + l.readonly_indexes.len()
         })
         .sum();
-    1 + message_body_len(m.account_keys.len(), &m.instructions)
-        + short_vec(m.address_table_lookups.len())
+    1 + message_body_len(
+        m.account_keys.len(),
+        m.instructions
+            .iter()
+            .map(|i| (i.accounts.len(), i.data.len())),
+    ) + short_vec_len(m.address_table_lookups.len())
         + lookups
-}
-
-/// Bytes of a compact-u16 length prefix.
-fn short_vec(n: usize) -> usize {
-    if n < 0x80 {
-        1
-    } else if n < 0x4000 {
-        2
-    } else {
-        3
-    }
-}
-
-/// What legacy and v0 messages share: header, account keys, blockhash, instructions.
-fn message_body_len(
-    keys: usize,
-    instructions: &[solana_message::compiled_instruction::CompiledInstruction],
-) -> usize {
-    let ixs: usize = instructions
-        .iter()
-        .map(|i| {
-            1 + short_vec(i.accounts.len())
-                + i.accounts.len()
-                + short_vec(i.data.len())
-                + i.data.len()
-        })
-        .sum();
-    3 + short_vec(keys) + 32 * keys + 32 + short_vec(instructions.len()) + ixs
 }
 
 /// Account states captured by [`TestContext::snapshot`].

@@ -233,6 +233,9 @@ impl Net {
             },
         )
         .unwrap()
+        // The tests read every round's list and Round at the end (the soak checks that they
+        // are closed after the default retention).
+        .with_retention_slots(u64::MAX)
     }
 
     async fn end_of(&self, round: u64) -> u64 {
@@ -248,6 +251,8 @@ impl Net {
             self.chain.warp_to(slot).await.unwrap();
             for r in runners.iter_mut() {
                 r.tick().await.expect("tick");
+                // The work a tick starts runs off the event loop; here it ends within the slot.
+                r.finish_work().await.expect("work");
             }
         }
     }
@@ -366,6 +371,7 @@ async fn restart_after_the_proof_is_computed_submits_that_proof_once() {
     // A tick in round 0's work window computes and stores the proof, then the process dies.
     net.chain.warp_to(net.start + 5).await.unwrap();
     first.tick().await.unwrap();
+    first.finish_work().await.unwrap();
     assert_eq!(counting.0.load(Ordering::SeqCst), 1);
     assert!(first.store().round(0).proof.is_some());
     drop(first);
@@ -428,21 +434,23 @@ async fn restart_after_an_unconfirmed_submit_does_not_submit_twice() {
         .schedule()
         .timeline(0)
         .unwrap();
-    net.chain.warp_to(t.submission().start).await.unwrap();
-    runner.tick().await.unwrap();
+    // Alone, the runner opens the round at its crank turn, then submits; the submit's
+    // confirmation is lost.
+    let mut slot = t.submission().start;
+    while runner.store().round(0).submit_signature.is_none() {
+        assert!(slot < t.submission().start + 16, "no submit sent");
+        net.chain.warp_to(slot).await.unwrap();
+        runner.tick().await.unwrap();
+        slot += 1;
+    }
     assert!(
         !runner.store().round(0).submitted,
         "the runner did not see the confirmation"
     );
-    assert!(runner.store().round(0).submit_signature.is_some());
     drop(runner);
     let mut runner = net.runner(1, faulty.clone(), Arc::new(WORK));
-    net.drive(
-        std::slice::from_mut(&mut runner),
-        t.submission().start + 1,
-        t.submission().end,
-    )
-    .await;
+    net.drive(std::slice::from_mut(&mut runner), slot, t.submission().end)
+        .await;
     assert!(runner.store().round(0).submitted);
     assert_eq!(
         faulty
@@ -610,6 +618,7 @@ async fn hundred_runners_cpu_per_round() {
         net.chain.warp_to(slot).await.unwrap();
         for r in runners.iter_mut() {
             r.tick().await.expect("tick");
+            r.finish_work().await.expect("work");
         }
         slot += 4;
     }
@@ -688,4 +697,69 @@ async fn sampled_audits_and_a_jury_slash_the_forger() {
         );
     }
     assert_eq!(state.header.status(), DistributionStatus::Accepted);
+}
+
+#[tokio::test]
+async fn settled_rounds_give_their_rent_back_submissions_audits_lists_and_the_round() {
+    let net = network(4).await;
+    let mut runners: Vec<NodeRunner> = (0..4)
+        .map(|i| {
+            let logic: Arc<dyn TaskLogic> = if i == 3 {
+                Arc::new(LazyForger(WORK))
+            } else {
+                Arc::new(WORK)
+            };
+            // No retention: round 0 closes as soon as it may.
+            net.runner(i, net.chain.clone(), logic)
+                .with_retention_slots(0)
+        })
+        .collect();
+    let end = net.end_of(0).await;
+    net.drive(&mut runners, net.start, end).await;
+    let round = pda::round(&net.task, 0).0;
+    let state = accounts::fetch_round(net.chain.as_ref(), &net.task, 0)
+        .await
+        .unwrap()
+        .expect("round 0 is still open at the end of its timeline");
+    assert_eq!(state.header.status(), DistributionStatus::Accepted);
+    assert_eq!(state.header.slashed_count, 1, "the forger was slashed");
+    let attempt = state.header.distribution_attempt;
+    let forger = runners[3].node_address();
+    let audit = pda::audit(&net.task, 0, gradual::state::AuditKind::Submission, &forger).0;
+    assert!(
+        net.chain.account(&audit).await.unwrap().is_none(),
+        "the raiser closed its audit once resolved"
+    );
+    net.drive(&mut runners, end, end + 20).await;
+    assert!(
+        net.chain.account(&round).await.unwrap().is_none(),
+        "round 0 closed"
+    );
+    let list = pda::distribution(&net.task, 0, attempt).0;
+    assert!(
+        net.chain.account(&list).await.unwrap().is_none(),
+        "its list closed"
+    );
+    for r in &runners {
+        let sub = pda::submission(&net.task, 0, &r.node_address()).0;
+        assert!(net.chain.account(&sub).await.unwrap().is_none());
+    }
+    // A sweep after that: whatever it finds that may not close yet (it serves a round in
+    // flight) is refused by the program with a named error, never for a malformed close.
+    let swept = gradual_sdk::reclaim::reclaim_backlog(
+        net.chain.as_ref(),
+        &net.task,
+        &net.nodes[0].operator,
+        &runners[0].node_address(),
+    )
+    .await
+    .unwrap();
+    println!("sweep after round 0: {swept:?}");
+    for why in swept.still_needed.keys() {
+        let reason = why.split(": ").nth(1).unwrap_or_default();
+        assert!(
+            !reason.is_empty() && reason.chars().all(|c| c.is_ascii_alphanumeric()),
+            "refused for a named program reason: {why}"
+        );
+    }
 }

@@ -59,6 +59,8 @@ pub struct TickReport {
     pub sent: Vec<String>,
     /// Duties that failed this tick (duty, round, error); the others still ran.
     pub failed: Vec<(String, u64, String)>,
+    /// The slot at which something may next be due: sleep until then.
+    pub next_wake: u64,
 }
 
 /// Drives one node; see the module docs.
@@ -71,15 +73,83 @@ pub struct NodeRunner {
     reward: Option<TokenAccounts>,
     chunk: usize,
     claim_grace: Option<u64>,
+    directory: Directory,
+    /// The task and slot of the last tick (which rounds to read next, and when).
+    seen: Option<Seen>,
+    /// The earliest crank turn this node waits for (`u64::MAX`: none).
+    wake: std::sync::atomic::AtomicU64,
+    /// Slots after a round's last window before its list and Round are closed (they stay
+    /// readable, e.g. by `gradual round show`, until then).
+    retention: u64,
+    retention_set: bool,
+    /// Lists read at the start of the tick (by round and attempt), dropped after any send.
+    lists: std::sync::Mutex<std::collections::BTreeMap<(u64, u8), Option<ListState>>>,
+    /// The attempt of each round past selection, as the last tick saw it (which lists to read
+    /// with the next tick's batch).
+    list_hint: std::collections::BTreeMap<u64, u8>,
+    /// First slot at which this node saw each Round closable (the close_round crank's due slot).
+    closable_since: std::collections::BTreeMap<u64, u64>,
+    /// First slot at which this node was ready to raise an audit of (round, target).
+    raise_ready: std::collections::BTreeMap<(u64, u32), u64>,
+    /// The proof being computed off the event loop, and its round.
+    pending_work: Option<(u64, PendingWork)>,
 }
 
-/// Whether `node`'s stake counts for `round` under that round's minimum.
-/// Slots between one ranked node's turn at a permissionless crank and the next node's.
-pub const CRANK_BACKOFF_SLOTS: u64 = 2;
+/// A proof being computed on a blocking thread.
+type PendingWork = tokio::task::JoinHandle<Result<Vec<u8>, String>>;
+
+/// What the last tick read: the task, and the slot with the instant it was read at.
+struct Seen {
+    task: Task,
+    slot: u64,
+    at: std::time::Instant,
+}
+
+impl Seen {
+    /// The slot now, extrapolated at 400 ms a slot (only used to choose what to read).
+    fn estimated_slot(&self) -> u64 {
+        self.slot + (self.at.elapsed().as_millis() / 400) as u64
+    }
+}
+
+/// Rounds a settled round's list and Round stay on chain after its last window before the
+/// runner closes them.
+pub const DEFAULT_RETENTION_ROUNDS: u64 = 2;
+
+/// Close instructions packed in one transaction.
+pub const CLOSES_PER_TX: usize = 8;
+
+/// Slots between two looks when no edge or crank turn comes sooner.
+pub const IDLE_WAKE_SLOTS: u64 = 50;
+
+/// Longest gap between two looks inside an audit or upload window (the gap grows from 2 slots
+/// at the window's start: raises and selections come early).
+pub const ACTIVE_POLL_MAX_SLOTS: u64 = 10;
+
+/// Node index -> Node account address, learnt from one program-account scan and scanned again
+/// only when an index it does not know shows up (a node joined), at most once per round: in
+/// steady state every per-node address (Submission, Audit, Node) is derived, never scanned.
+#[derive(Default)]
+struct Directory {
+    nodes: std::collections::BTreeMap<u32, Pubkey>,
+    scanned_in_round: Option<u64>,
+}
+
+/// The indexes whose bit is set in a round bitmap, ascending.
+pub fn bitmap_ones(bits: &[u8]) -> Vec<u32> {
+    (0..(bits.len() * 8) as u32)
+        .filter(|i| gradual::bitmap::get(bits, *i))
+        .collect()
+}
+
+/// Slots between one ranked node's turn at a permissionless crank and the next node's: the
+/// first sender's transaction lands a slot later and shows at `confirmed` one or two slots
+/// after that, so a shorter gap makes the next node send too.
+pub const CRANK_BACKOFF_SLOTS: u64 = 4;
 
 /// Ranks past this one all take their turn together (so a run of offline nodes at the head of
 /// the order delays a crank by at most `MAX_CRANK_RANK * CRANK_BACKOFF_SLOTS` slots).
-pub const MAX_CRANK_RANK: u32 = 4;
+pub const MAX_CRANK_RANK: u32 = 3;
 
 /// Node `index`'s place in the order in which nodes send the crank `kind` of `round`: a
 /// rotation of the node indexes (`0..node_count`) from a start drawn from (task, round, kind),
@@ -120,6 +190,7 @@ fn isolate(report: &mut TickReport, duty: &str, round: u64, out: Result<(), SdkE
     }
 }
 
+/// Whether `node`'s stake counts for `round` under that round's minimum.
 fn eligible(task: &Task, node: &Node, round: u64) -> bool {
     node.stake_for_round(round).unwrap_or(0) >= task.config_for_round(round).minimum_stake
 }
@@ -147,6 +218,16 @@ impl NodeRunner {
             reward: None,
             chunk: ix::ENTRIES_PER_APPEND,
             claim_grace: None,
+            directory: Directory::default(),
+            seen: None,
+            retention: 0,
+            retention_set: false,
+            lists: std::sync::Mutex::new(std::collections::BTreeMap::new()),
+            list_hint: std::collections::BTreeMap::new(),
+            closable_since: std::collections::BTreeMap::new(),
+            raise_ready: std::collections::BTreeMap::new(),
+            wake: std::sync::atomic::AtomicU64::new(u64::MAX),
+            pending_work: None,
         })
     }
 
@@ -163,6 +244,15 @@ impl NodeRunner {
         self
     }
 
+    /// Slots after a round's last window before this node closes its list and cranks the
+    /// Round's close (default: [`DEFAULT_RETENTION_ROUNDS`] rounds of the task; `u64::MAX`
+    /// keeps them).
+    pub fn with_retention_slots(mut self, slots: u64) -> Self {
+        self.retention = slots;
+        self.retention_set = true;
+        self
+    }
+
     /// This node's account address.
     pub fn node_address(&self) -> Pubkey {
         self.node
@@ -171,6 +261,107 @@ impl NodeRunner {
     /// The local store (read-only).
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The list of `round`'s `attempt`: as read with this tick's batch, else read now.
+    async fn list(&self, round: u64, attempt: u8) -> Result<Option<ListState>, SdkError> {
+        if let Some(l) = self
+            .lists
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&(round, attempt)).cloned())
+        {
+            return Ok(l);
+        }
+        let l = accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?;
+        if let Ok(mut c) = self.lists.lock() {
+            c.insert((round, attempt), l.clone());
+        }
+        Ok(l)
+    }
+
+    /// The slot until which `state`'s round keeps its list and Round on chain.
+    fn retained_until(&self, state: &RoundState) -> u64 {
+        let retention = if self.retention_set {
+            self.retention
+        } else {
+            DEFAULT_RETENTION_ROUNDS.saturating_mul(state.header.config.round_slots)
+        };
+        state.header.timeline().end().saturating_add(retention)
+    }
+
+    /// The Node account addresses of `indexes` (those that exist), from the directory; one
+    /// scan when it misses an index, at most once per round.
+    async fn node_addresses(
+        &mut self,
+        indexes: &[u32],
+        round: u64,
+    ) -> Result<std::collections::BTreeMap<u32, Pubkey>, SdkError> {
+        let missing = indexes
+            .iter()
+            .any(|i| !self.directory.nodes.contains_key(i));
+        if missing && self.directory.scanned_in_round != Some(round) {
+            let nodes = accounts::scan_nodes(self.chain.as_ref(), &self.cfg.task).await?;
+            self.directory.nodes = nodes.into_iter().map(|(a, n)| (n.index, a)).collect();
+            self.directory.scanned_in_round = Some(round);
+        }
+        Ok(indexes
+            .iter()
+            .filter_map(|i| self.directory.nodes.get(i).map(|a| (*i, *a)))
+            .collect())
+    }
+
+    /// The audits of `round` (any status) that exist among: every submitter's submission audit
+    /// and every distributor's list audit when the Round counts open audits, and the submission
+    /// audits of `also` (targets this node found invalid). Addresses are derived and read in
+    /// batches of 100: no scan.
+    async fn round_audits(
+        &mut self,
+        state: &RoundState,
+        round: u64,
+        also: &[u32],
+    ) -> Result<Vec<(Pubkey, Audit)>, SdkError> {
+        let mut targets: Vec<(AuditKind, u32)> =
+            also.iter().map(|i| (AuditKind::Submission, *i)).collect();
+        if state.header.open_audits > 0 {
+            targets.extend(
+                bitmap_ones(&state.submitted)
+                    .into_iter()
+                    .map(|i| (AuditKind::Submission, i)),
+            );
+            let mut distributors = bitmap_ones(&state.failed_distributor);
+            if state.header.selected_node != NO_NODE {
+                distributors.push(state.header.selected_node);
+            }
+            targets.extend(
+                distributors
+                    .into_iter()
+                    .map(|i| (AuditKind::Distribution, i)),
+            );
+        }
+        targets.sort_by_key(|(k, i)| (*k as u8, *i));
+        targets.dedup();
+        if targets.is_empty() {
+            return Ok(vec![]);
+        }
+        let indexes: Vec<u32> = targets.iter().map(|(_, i)| *i).collect();
+        let nodes = self.node_addresses(&indexes, round).await?;
+        let keys: Vec<Pubkey> = targets
+            .iter()
+            .filter_map(|(kind, i)| {
+                nodes
+                    .get(i)
+                    .map(|n| pda::audit(&self.cfg.task, round, *kind, n).0)
+            })
+            .collect();
+        let raws = self.chain.accounts(&keys).await?;
+        let mut out = vec![];
+        for (k, raw) in keys.iter().zip(raws) {
+            if let Some(raw) = raw {
+                out.push((*k, accounts::decode::<Audit>(*k, &raw, "Audit")?));
+            }
+        }
+        Ok(out)
     }
 
     async fn send(
@@ -192,43 +383,92 @@ impl NodeRunner {
 
     /// Runs everything due at the current slot.
     pub async fn tick(&mut self) -> Result<TickReport, SdkError> {
-        let slot = self.chain.slot().await?;
+        // One read for the task, this node and every round that can still need this node, with
+        // the slot it was read at. Which rounds: from the task and slot of the previous tick.
+        let (hint_task, hint_slot) = match &self.seen {
+            Some(seen) => (seen.task.clone(), seen.estimated_slot()),
+            None => {
+                let t = accounts::fetch_task(self.chain.as_ref(), &self.cfg.task).await?;
+                (t, self.chain.slot().await?)
+            }
+        };
+        let current_guess = hint_task.schedule().round_at(hint_slot).unwrap_or(0);
+        let oldest = current_guess
+            .saturating_sub(2 + u64::from(hint_task.config.max_distribution_attempts) + 2);
+        let in_flight: Vec<u64> = (oldest..=current_guess + 1).collect();
+        let mut keys = vec![self.cfg.task, self.node];
+        keys.extend(in_flight.iter().map(|r| pda::round(&self.cfg.task, *r).0));
+        // The lists of rounds past selection, at the attempt the last tick saw.
+        let hinted: Vec<(u64, u8)> = self
+            .list_hint
+            .iter()
+            .filter(|(r, _)| in_flight.contains(r))
+            .map(|(r, a)| (*r, *a))
+            .collect();
+        keys.extend(
+            hinted
+                .iter()
+                .map(|(r, a)| pda::distribution(&self.cfg.task, *r, *a).0),
+        );
+        let (slot, fetched) = self.chain.accounts_with_slot(&keys).await?;
+        let lists_at = 2 + in_flight.len();
+        let mut lists = std::collections::BTreeMap::new();
+        for (k, (r, a)) in hinted.iter().enumerate() {
+            let list = match fetched.get(lists_at + k).cloned().flatten() {
+                Some(raw) => Some(accounts::decode_list(keys[lists_at + k], &raw)?),
+                None => None,
+            };
+            lists.insert((*r, *a), list);
+        }
+        if let Ok(mut c) = self.lists.lock() {
+            *c = lists;
+        }
         let mut report = TickReport {
             slot,
+            next_wake: slot + 1,
             ..TickReport::default()
         };
-        // One read for the task, this node and every round that can still need this node.
-        let task = accounts::fetch_task(self.chain.as_ref(), &self.cfg.task).await?;
+        let fetched_at = |k: usize, expected: &'static str| {
+            fetched.get(k).cloned().flatten().ok_or(SdkError::NotFound {
+                address: keys[k],
+                expected,
+            })
+        };
+        let task: Task = accounts::decode(self.cfg.task, &fetched_at(0, "Task")?, "Task")?;
+        self.seen = Some(Seen {
+            task: task.clone(),
+            slot,
+            at: std::time::Instant::now(),
+        });
         if task.status == TaskStatus::Closed {
             return Err(SdkError::TaskClosed(self.cfg.task));
         }
-        let current_guess = task.schedule().round_at(slot).unwrap_or(0);
-        let oldest =
-            current_guess.saturating_sub(2 + u64::from(task.config.max_distribution_attempts) + 2);
-        let mut keys = vec![self.node];
-        keys.extend((oldest..current_guess).map(|r| pda::round(&self.cfg.task, r).0));
-        let fetched = self.chain.accounts(&keys).await?;
-        let node_raw = fetched
-            .first()
-            .cloned()
-            .flatten()
-            .ok_or(SdkError::NotFound {
-                address: self.node,
-                expected: "Node",
-            })?;
-        let node: Node = accounts::decode(self.node, &node_raw, "Node")?;
+        let node: Node = accounts::decode(self.node, &fetched_at(1, "Node")?, "Node")?;
         let mut rounds = std::collections::BTreeMap::new();
         let mut partial = vec![];
-        for (k, r) in (oldest..current_guess).enumerate() {
-            if let Some(raw) = fetched.get(k + 1).cloned().flatten() {
+        for (k, r) in in_flight.iter().enumerate() {
+            if let Some(raw) = fetched.get(k + 2).cloned().flatten() {
                 match accounts::round_bytes_missing(&raw) {
                     0 => {
-                        rounds.insert(r, accounts::decode_round(keys[k + 1], &raw)?);
+                        rounds.insert(*r, accounts::decode_round(keys[k + 2], &raw)?);
                     }
-                    missing => partial.push((r, missing)),
+                    missing => partial.push((*r, missing)),
                 }
             }
         }
+        self.list_hint = rounds
+            .iter()
+            .filter(|(_, st)| {
+                matches!(
+                    st.header.status(),
+                    DistributionStatus::Selected
+                        | DistributionStatus::Uploading
+                        | DistributionStatus::Sealed
+                        | DistributionStatus::Accepted
+                )
+            })
+            .map(|(r, st)| (*r, st.header.distribution_attempt))
+            .collect();
         // A Round someone left partial is completed before anything reads its bitmaps.
         for (r, missing) in partial {
             let out = self.complete_round(r, missing, &mut report).await;
@@ -251,6 +491,10 @@ impl NodeRunner {
         }
         let schedule = task.schedule();
         let Some(current) = schedule.round_at(slot) else {
+            report.next_wake = schedule
+                .timeline(0)
+                .map(|t| t.start_slot)
+                .unwrap_or(slot + IDLE_WAKE_SLOTS);
             return Ok(report);
         };
 
@@ -259,24 +503,142 @@ impl NodeRunner {
         let r = self.work(&task, &node, current).await;
         isolate(&mut report, "work", current, r);
         if let Some(r) = current.checked_sub(1) {
-            let out = self.submit(&task, &node, r, slot, &mut report).await;
-            isolate(&mut report, "submit", r, out);
+            let opened = rounds.contains_key(&r);
             let out = self
-                .audit_submissions(&task, &node, r, slot, &mut report)
+                .submit(&task, &node, r, opened, slot, &mut report)
                 .await;
-            isolate(&mut report, "audit", r, out);
+            isolate(&mut report, "submit", r, out);
+            if let Some(state) = rounds.get(&r).cloned() {
+                let out = self
+                    .audit_submissions(&task, &node, r, state, slot, &mut report)
+                    .await;
+                isolate(&mut report, "audit", r, out);
+            }
         }
+        let statuses: std::collections::BTreeMap<u64, (DistributionStatus, u32)> = rounds
+            .iter()
+            .map(|(r, st)| (*r, (st.header.status(), st.header.selected_node)))
+            .collect();
         // Rounds that can still be resolving, distributing or paying out.
-        for (r, state) in rounds {
+        for (r, state) in rounds.into_iter().filter(|(r, _)| *r < current) {
             let out = self.reclaim(&node, r, &state, slot, &mut report).await;
             isolate(&mut report, "reclaim", r, out);
+            let out = self.reclaim_audits(r, &state, slot, &mut report).await;
+            isolate(&mut report, "reclaim_audits", r, out);
+            let out = self
+                .close_round(&task, &node, r, &state, slot, &mut report)
+                .await;
+            isolate(&mut report, "close_round", r, out);
             let out = self
                 .distribute(&task, &node, r, state, slot, &mut report)
                 .await;
             isolate(&mut report, "distribute", r, out);
         }
         self.store.prune(oldest.saturating_sub(4))?;
+        self.closable_since.retain(|r, _| *r >= oldest);
+        self.raise_ready.retain(|(r, _), _| *r >= oldest);
+        report.next_wake = self.next_wake(&task, node.index, slot, &in_flight, &statuses, &report);
         Ok(report)
+    }
+
+    /// The slot of the next tick: the next window edge of a round in flight or a crank turn
+    /// this node waits for; inside an audit or upload window, a look every few slots (falling
+    /// off from the window's start) for audits and selections made by others; one slot after a
+    /// tick that sent or failed something.
+    fn next_wake(
+        &self,
+        task: &Task,
+        me: u32,
+        slot: u64,
+        in_flight: &[u64],
+        statuses: &std::collections::BTreeMap<u64, (DistributionStatus, u32)>,
+        report: &TickReport,
+    ) -> u64 {
+        if !report.sent.is_empty() || !report.failed.is_empty() {
+            return slot + 1;
+        }
+        let mut next = slot + IDLE_WAKE_SLOTS;
+        let mut consider = |s: u64| {
+            if s > slot && s < next {
+                next = s;
+            }
+        };
+        let active = |w: &std::ops::Range<u64>| {
+            w.contains(&slot)
+                .then(|| slot + ((slot - w.start) / 2).clamp(2, ACTIVE_POLL_MAX_SLOTS))
+        };
+        let schedule = task.schedule();
+        for r in in_flight {
+            let Some(t) = schedule.timeline(*r) else {
+                continue;
+            };
+            for edge in [
+                t.start_slot,
+                t.submission().start,
+                t.submission().end,
+                t.audit().end,
+            ] {
+                consider(edge);
+            }
+            if let Some(s) = active(&t.audit()) {
+                consider(s);
+            }
+            for attempt in 0..=task.config.max_distribution_attempts {
+                let Some((upload, list_audit)) = t.distribution(attempt) else {
+                    break;
+                };
+                for edge in [upload.start, upload.end, list_audit.end] {
+                    consider(edge);
+                }
+                // Look again soon only while something may happen that this node must answer:
+                // a selection (it may be the distributor) or its own upload; a sealed list to
+                // judge, and audits of it to vote on.
+                let (status, selected) = statuses
+                    .get(r)
+                    .copied()
+                    .unwrap_or((DistributionStatus::AwaitingSelection, NO_NODE));
+                let upload_matters = match status {
+                    DistributionStatus::AwaitingSelection => true,
+                    DistributionStatus::Selected | DistributionStatus::Uploading => selected == me,
+                    _ => false,
+                };
+                if upload_matters {
+                    if let Some(s) = active(&upload) {
+                        consider(s);
+                    }
+                }
+                if status == DistributionStatus::Sealed {
+                    if let Some(s) = active(&list_audit) {
+                        consider(s);
+                    }
+                }
+            }
+        }
+        consider(
+            self.wake
+                .swap(u64::MAX, std::sync::atomic::Ordering::Relaxed),
+        );
+        next
+    }
+
+    /// Whether it is this node's turn at the crank `kind` of `round`, due at `due`; when not
+    /// yet, the turn is remembered as a wake-up slot.
+    #[allow(clippy::too_many_arguments)]
+    fn my_turn(
+        &self,
+        kind: &str,
+        round: u64,
+        position: u32,
+        count: u32,
+        due: u64,
+        slot: u64,
+    ) -> bool {
+        let turn = crank_turn(&self.cfg.task, round, kind, position, count, due);
+        if slot < turn {
+            self.wake
+                .fetch_min(turn, std::sync::atomic::Ordering::Relaxed);
+        }
+        slot >= turn
     }
 
     /// Returns the rent of this node's Submission once nothing reads it (the round's audit
@@ -322,6 +684,167 @@ impl NodeRunner {
         }
     }
 
+    /// Once every audit of the round is resolved: closes the audits this node raised (their
+    /// rent came from its operator) and its whole-network Vote accounts, in one read and as few
+    /// transactions as fit.
+    async fn reclaim_audits(
+        &mut self,
+        round: u64,
+        state: &RoundState,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let local = self.store.round(round);
+        if local.audits_reclaimed
+            || slot < state.header.timeline().audit().end
+            || state.header.open_audits > 0
+        {
+            return Ok(());
+        }
+        let raised: Vec<Pubkey> = local
+            .verdicts
+            .iter()
+            .filter(|(_, ok)| !**ok)
+            .filter_map(|(i, _)| local.targets.get(i)?.parse::<Pubkey>().ok())
+            .map(|t| pda::audit(&self.cfg.task, round, AuditKind::Submission, &t).0)
+            .collect();
+        let voted: Vec<Pubkey> = local
+            .acted_on
+            .iter()
+            .filter_map(|a| a.parse::<Pubkey>().ok())
+            .collect();
+        let votes: Vec<Pubkey> = voted.iter().map(|a| pda::vote(a, &self.node).0).collect();
+        if raised.is_empty() && votes.is_empty() {
+            return self.store.update(round, |r| r.audits_reclaimed = true);
+        }
+        let mut keys = raised.clone();
+        keys.extend(votes.iter().copied());
+        keys.extend(voted.iter().copied());
+        let raws = self.chain.accounts(&keys).await?;
+        let raw_of = |k: &Pubkey| {
+            keys.iter()
+                .position(|x| x == k)
+                .and_then(|p| raws.get(p).cloned().flatten())
+        };
+        let me = self.cfg.operator.pubkey();
+        let mut closes = vec![];
+        for a in &raised {
+            if let Some(raw) = raw_of(a) {
+                let audit: Audit = accounts::decode(*a, &raw, "Audit")?;
+                if audit.status != AuditStatus::Open && audit.payer == me {
+                    closes.push(ix::close_audit(audit.payer, *a));
+                }
+            }
+        }
+        for (audit, vote) in voted.iter().zip(&votes) {
+            let Some(raw) = raw_of(vote) else { continue };
+            let v: gradual::state::Vote = accounts::decode(*vote, &raw, "Vote")?;
+            // Closable once its audit is resolved (or already closed).
+            let resolved = match raw_of(audit) {
+                Some(raw) => {
+                    accounts::decode::<Audit>(*audit, &raw, "Audit")?.status != AuditStatus::Open
+                }
+                None => true,
+            };
+            if resolved {
+                closes.push(ix::close_vote(v.payer, *audit, self.node));
+            }
+        }
+        let txs: Vec<Vec<Instruction>> = closes.chunks(CLOSES_PER_TX).map(<[_]>::to_vec).collect();
+        for tx in &txs {
+            match self.send("close_audits", tx, report).await {
+                Ok(_) => {}
+                // Closed by someone else meanwhile (permissionless): nothing left to return.
+                Err(ChainError::Failed { .. }) => {}
+                Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.store.update(round, |r| r.audits_reclaimed = true)
+    }
+
+    /// The rotating crank that closes a settled Round after its retention: the first-ranked
+    /// node at once, the next ones only if it is still open a few slots after they first saw it
+    /// closable. What still reads the Round goes first, in the same batch of transactions: the
+    /// Submissions of nodes that never took their rent back, and dead lists (rejected,
+    /// abandoned, or accepted and fully paid). Every rent goes back to whoever paid it.
+    async fn close_round(
+        &mut self,
+        task: &Task,
+        node: &Node,
+        round: u64,
+        state: &RoundState,
+        slot: u64,
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        let h = &state.header;
+        let settled = h.status().is_settled() && h.open_audits == 0 && h.all_shards_merged();
+        if !settled || slot < self.retained_until(state) {
+            return Ok(());
+        }
+        // After the distributor's own close of its list (due at the same retention), so the
+        // two do not collide.
+        let due = slot.max(self.retained_until(state) + CRANK_BACKOFF_SLOTS);
+        let seen = *self.closable_since.entry(round).or_insert(due);
+        if !self.my_turn(
+            "close_round",
+            round,
+            node.index,
+            task.node_count,
+            seen,
+            slot,
+        ) {
+            return Ok(());
+        }
+        let mut closes = vec![];
+        let mut blocked = false;
+        if h.live_submissions > 0 {
+            let left = self
+                .submissions(&bitmap_ones(&state.submitted), round)
+                .await?;
+            for sub in left {
+                closes.push(ix::close_submission(
+                    sub.payer,
+                    self.cfg.task,
+                    round,
+                    sub.node,
+                ));
+            }
+        }
+        if h.live_lists > 0 {
+            let last = h.distribution_attempt;
+            for attempt in 0..=last {
+                let Some(l) = self.list(round, attempt).await? else {
+                    continue;
+                };
+                let over = attempt < last || h.status() == DistributionStatus::Failed;
+                let dead = match l.header.status() {
+                    ListStatus::Rejected => true,
+                    ListStatus::Uploading => over,
+                    ListStatus::Accepted => l.claimed.iter().all(|c| *c),
+                    ListStatus::Sealed => false,
+                };
+                if dead {
+                    closes.push(ix::close_distribution(
+                        l.header.payer,
+                        self.cfg.task,
+                        round,
+                        attempt,
+                    ));
+                } else {
+                    blocked = true;
+                }
+            }
+        }
+        if !blocked {
+            closes.push(ix::close_round(h.payer, self.cfg.task, round));
+        }
+        for tx in closes.chunks(CLOSES_PER_TX) {
+            self.crank_all("close_round", tx, report).await?;
+        }
+        Ok(())
+    }
+
     fn ctx(&self, round: u64, node: &Node) -> WorkContext {
         WorkContext {
             task: self.cfg.task,
@@ -330,26 +853,56 @@ impl NodeRunner {
         }
     }
 
+    /// Starts the round's work off the event loop (a blocking thread), so a slow task logic
+    /// never holds up the votes, cranks and claims of the ticks meanwhile; a later tick stores
+    /// the proof when it is done.
     async fn work(&mut self, task: &Task, node: &Node, round: u64) -> Result<(), SdkError> {
-        let eligible = eligible(task, node, round);
-        if !eligible || task.status != TaskStatus::Active || self.store.round(round).proof.is_some()
-        {
+        if self.store.round(round).proof.is_some() {
             return Ok(());
         }
-        let proof = self
-            .logic
-            .work(&self.ctx(round, node))
+        if let Some((r, handle)) = &self.pending_work {
+            if *r == round && !handle.is_finished() {
+                return Ok(());
+            }
+            return self.collect_work().await;
+        }
+        if !eligible(task, node, round) || task.status != TaskStatus::Active {
+            return Ok(());
+        }
+        let (logic, ctx) = (self.logic.clone(), self.ctx(round, node));
+        let runtime = tokio::runtime::Handle::current();
+        let handle =
+            tokio::task::spawn_blocking(move || runtime.block_on(async { logic.work(&ctx).await }));
+        self.pending_work = Some((round, handle));
+        Ok(())
+    }
+
+    /// Waits for the work a tick started off the event loop and stores its proof (a driver
+    /// that warps time calls it between ticks; a process calls it before it exits).
+    pub async fn finish_work(&mut self) -> Result<(), SdkError> {
+        self.collect_work().await
+    }
+
+    /// Stores the proof of the work started by [`Self::work`] (waiting for it if needed).
+    async fn collect_work(&mut self) -> Result<(), SdkError> {
+        let Some((round, handle)) = self.pending_work.take() else {
+            return Ok(());
+        };
+        let proof = handle
             .await
+            .map_err(|e| SdkError::Logic(format!("the task logic panicked: {e}")))?
             .map_err(SdkError::Logic)?;
         tracing::info!(node = %self.node, round, bytes = proof.len(), "work done");
         self.store.update(round, |r| r.proof = Some(proof))
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn submit(
         &mut self,
         task: &Task,
         node: &Node,
         round: u64,
+        opened: bool,
         slot: u64,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
@@ -368,7 +921,11 @@ impl NodeRunner {
         if !eligible || task.status != TaskStatus::Active {
             return Ok(());
         }
-        let proof = match local.proof {
+        // The proof: stored, or being computed (wait for it now), or computed now.
+        if self.pending_work.as_ref().is_some_and(|(r, _)| *r == round) {
+            self.collect_work().await?;
+        }
+        let proof = match self.store.round(round).proof {
             Some(p) => p,
             None => {
                 let p = self
@@ -380,21 +937,35 @@ impl NodeRunner {
                 p
             }
         };
-        // The Round must exist before the submit, which only reads it. A runner that finds
-        // none opens it in a transaction of its own (a no-op if someone was first), so the
-        // submits themselves never write-lock the Round.
-        let round_key = pda::round(&self.cfg.task, round).0;
-        if self.chain.account(&round_key).await?.is_none() {
+        // The Round must exist before the submit, which only reads it. It is opened (from the
+        // submission window's first slot) by one ranked node in a transaction of its own, the
+        // next ones only if it is still missing a few slots later, so neither the submits nor
+        // the opens race on it.
+        if !opened {
+            if !self.my_turn(
+                "open",
+                round,
+                node.index,
+                task.node_count,
+                t.submission().start,
+                slot,
+            ) {
+                return Ok(());
+            }
             let opens: Vec<Instruction> = (0..ix::opens_needed(task.max_nodes, 0))
                 .map(|_| ix::open_round(self.cfg.operator.pubkey(), self.cfg.task, round))
                 .collect();
             match self.send("open_round", &opens, report).await {
-                Ok(_) | Err(ChainError::Failed { .. }) => {}
+                Ok(_) => {}
+                Err(ChainError::Failed { .. }) => {
+                    // Someone else's open landed first, or it failed: look again.
+                    let round_key = pda::round(&self.cfg.task, round).0;
+                    if self.chain.account(&round_key).await?.is_none() {
+                        return Ok(());
+                    }
+                }
                 Err(ChainError::Unconfirmed { .. }) => return Ok(()),
                 Err(e) => return Err(e.into()),
-            }
-            if self.chain.account(&round_key).await?.is_none() {
-                return Ok(()); // not open yet: next tick
             }
         }
         let ixs = [ix::submit(
@@ -420,11 +991,13 @@ impl NodeRunner {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn audit_submissions(
         &mut self,
         task: &Task,
         node: &Node,
         round: u64,
+        state: RoundState,
         slot: u64,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
@@ -438,23 +1011,11 @@ impl NodeRunner {
         if !eligible(task, node, round) {
             return Ok(());
         }
-        let Some(state) = self.round_state(round, report).await? else {
-            return Ok(());
-        };
         // The submitter set is in the Round once its shards are merged (one ranked node
         // merges; the others wait for it).
         if !state.header.all_shards_merged() {
             let due = t.submission().end;
-            if slot
-                >= crank_turn(
-                    &self.cfg.task,
-                    round,
-                    "merge",
-                    node.index,
-                    task.node_count,
-                    due,
-                )
-            {
+            if self.my_turn("merge", round, node.index, task.node_count, due, slot) {
                 self.merge(&state, round, report).await?;
             }
             return Ok(());
@@ -491,14 +1052,17 @@ impl NodeRunner {
                     None => None,
                 }
             };
-            let subs =
-                accounts::scan_submissions(self.chain.as_ref(), &self.cfg.task, round).await?;
+            // The assigned peers' Submissions, derived and read in one batch (no scan).
+            let peers: Vec<u32> = match &assigned {
+                Some(a) => a.iter().copied().collect(),
+                None => bitmap_ones(&state.submitted),
+            };
+            let peers: Vec<u32> = peers.into_iter().filter(|i| *i != node.index).collect();
+            let subs = self.submissions(&peers, round).await?;
             let ctx = self.ctx(round, node);
             let mut verdicts = std::collections::BTreeMap::new();
             let mut targets = std::collections::BTreeMap::new();
-            for (_, s) in subs.iter().filter(|(_, s)| {
-                s.node != self.node && assigned.as_ref().is_none_or(|a| a.contains(&s.node_index))
-            }) {
+            for s in subs.iter().filter(|s| s.node != self.node) {
                 let ok = self
                     .logic
                     .audit_submission(&ctx, s.node_index, &s.proof)
@@ -517,7 +1081,13 @@ impl NodeRunner {
             })?;
         }
         let local = self.store.round(round);
-        let audits = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round).await?;
+        let invalid: Vec<u32> = local
+            .verdicts
+            .iter()
+            .filter(|(_, v)| !**v)
+            .map(|(i, _)| *i)
+            .collect();
+        let audits = self.round_audits(&state, round, &invalid).await?;
         // Vote on open audits: on every one (whole-network vote) or where this node sits on
         // the jury. A target outside this node's sample is judged now.
         for (address, audit) in audits
@@ -582,6 +1152,29 @@ impl NodeRunner {
             if raised.contains(&target) {
                 continue;
             }
+            // One raiser per invalid submission: the auditors that drew it take turns, in a
+            // rotation from (task, round, target); the next one only if it is still unraised.
+            let auditors = self
+                .auditors_of(task, &state, round, index, &mut slot_hashes)
+                .await?;
+            // A node that judged it outside its sample (as a juror) is ranked after them.
+            let position = auditors
+                .iter()
+                .position(|a| *a == node.index)
+                .unwrap_or(auditors.len()) as u32;
+            // Counted from when this node was first ready to raise (the merge it waited for
+            // shows to every node at about the same time), not from the window's start.
+            let ready = *self.raise_ready.entry((round, index)).or_insert(slot);
+            if !self.my_turn(
+                &format!("raise:{index}"),
+                round,
+                position,
+                auditors.len() as u32 + 1,
+                ready,
+                slot,
+            ) {
+                continue;
+            }
             let audit = pda::audit(&self.cfg.task, round, AuditKind::Submission, &target).0;
             let ixn = ix::raise_audit(
                 self.cfg.operator.pubkey(),
@@ -606,6 +1199,66 @@ impl NodeRunner {
             }
         }
         Ok(())
+    }
+
+    /// The Submissions of `indexes` for `round` that exist, from derived addresses.
+    async fn submissions(
+        &mut self,
+        indexes: &[u32],
+        round: u64,
+    ) -> Result<Vec<Submission>, SdkError> {
+        let nodes = self.node_addresses(indexes, round).await?;
+        let keys: Vec<Pubkey> = nodes
+            .values()
+            .map(|n| pda::submission(&self.cfg.task, round, n).0)
+            .collect();
+        let mut out = vec![];
+        for (k, raw) in keys.iter().zip(self.chain.accounts(&keys).await?) {
+            if let Some(raw) = raw {
+                let s: Submission = accounts::decode(*k, &raw, "Submission")?;
+                if s.round == round {
+                    out.push(s);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The nodes that drew `target` to check in `round` (everyone but the target when audits
+    /// are not sampled), ascending.
+    async fn auditors_of(
+        &self,
+        task: &Task,
+        state: &RoundState,
+        round: u64,
+        target: u32,
+        slot_hashes: &mut SlotHashesCache,
+    ) -> Result<Vec<u32>, SdkError> {
+        let submitters = bitmap_ones(&state.submitted);
+        if task.audit_sample == 0 {
+            return Ok(submitters.into_iter().filter(|i| *i != target).collect());
+        }
+        let seed = if state.header.audit_seed_slot != 0 {
+            state.header.audit_seed
+        } else {
+            let Some(t) = task.schedule().timeline(round) else {
+                return Ok(vec![]);
+            };
+            match slot_hashes
+                .hash_at_or_after(self.chain.as_ref(), t.submission().end)
+                .await?
+            {
+                Some(hash) => sampling::assignment_seed(&hash, &self.cfg.task, round),
+                None => return Ok(submitters),
+            }
+        };
+        Ok(submitters
+            .into_iter()
+            .filter(|i| {
+                sampling::audit_targets(&seed, *i, &state.submitted, task.audit_sample)
+                    .contains(&target)
+            })
+            .collect())
     }
 
     /// This node's seats on `audit`'s jury (its stake for a whole-network vote); `None` while
@@ -712,20 +1365,18 @@ impl NodeRunner {
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
         let local = self.store.round(round);
-        if local.claimed {
+        // Done once claimed, and (as the distributor) once its list is closed too.
+        if local.claimed && (!local.paid_out || local.list_reclaimed) {
             return Ok(());
         }
         let t = state.header.timeline();
         if slot < t.audit().end {
             return Ok(());
         }
-        // Whether it is this node's turn at a crank of this round due at `due`.
-        let task_key = self.cfg.task;
-        let turn = |kind: String, due: u64| {
-            slot >= crank_turn(&task_key, round, &kind, node.index, task.node_count, due)
-        };
         let state = if state.header.open_audits > 0
-            && self.resolve_due(task, node, round, slot, report).await?
+            && self
+                .resolve_due(task, node, &state, round, slot, report)
+                .await?
         {
             // A resolution changes the round: read it again.
             match self.round_state(round, report).await? {
@@ -738,6 +1389,10 @@ impl NodeRunner {
         let attempt = state.header.distribution_attempt;
         let Some((upload, list_audit)) = t.distribution(u16::from(attempt)) else {
             return self.claim(&state, node, round, report).await;
+        };
+        // Whether it is this node's turn at a crank of this round due at `due`.
+        let turn = |kind: String, due: u64| {
+            self.my_turn(&kind, round, node.index, task.node_count, due, slot)
         };
         let status = state.header.status();
         if matches!(
@@ -873,7 +1528,17 @@ impl NodeRunner {
         ixn: Instruction,
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
-        match self.send(what, &[ixn], report).await {
+        self.crank_all(what, &[ixn], report).await
+    }
+
+    /// [`Self::crank`] with several instructions in one transaction.
+    async fn crank_all(
+        &self,
+        what: &str,
+        ixs: &[Instruction],
+        report: &mut TickReport,
+    ) -> Result<(), SdkError> {
+        match self.send(what, ixs, report).await {
             Ok(_) | Err(ChainError::Failed { .. }) | Err(ChainError::Unconfirmed { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
@@ -884,26 +1549,27 @@ impl NodeRunner {
         &mut self,
         task: &Task,
         node: &Node,
+        state: &RoundState,
         round: u64,
         slot: u64,
         report: &mut TickReport,
     ) -> Result<bool, SdkError> {
         let one_mint = task.stake_mint == task.reward_mint;
         // Each audit's resolution is one crank event with its own order of nodes.
-        let due: Vec<_> = accounts::scan_audits(self.chain.as_ref(), &self.cfg.task, round)
+        let due: Vec<_> = self
+            .round_audits(state, round, &[])
             .await?
             .into_iter()
             .filter(|(address, a)| {
                 a.status == AuditStatus::Open
-                    && slot
-                        >= crank_turn(
-                            &self.cfg.task,
-                            round,
-                            &format!("resolve:{address}"),
-                            node.index,
-                            task.node_count,
-                            a.deadline_slot,
-                        )
+                    && self.my_turn(
+                        &format!("resolve:{address}"),
+                        round,
+                        node.index,
+                        task.node_count,
+                        a.deadline_slot,
+                        slot,
+                    )
             })
             .collect();
         if due.is_empty() {
@@ -944,8 +1610,7 @@ impl NodeRunner {
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
         let op = self.cfg.operator.pubkey();
-        let list =
-            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?;
+        let list = self.list(round, attempt).await?;
         // The entries: from the store if this upload started before a crash, else computed.
         let entries: Vec<DistributionEntry> = match self.store.round(round).upload {
             Some(u) if u.attempt == attempt => u
@@ -1107,10 +1772,17 @@ impl NodeRunner {
     }
 
     async fn send_quiet(&self, ixs: &[Instruction]) -> Result<TxOutcome, ChainError> {
-        match &self.cfg.fee_payer {
+        let out = match &self.cfg.fee_payer {
             Some(payer) => self.chain.send(ixs, payer, &[&self.cfg.operator]).await,
             None => self.chain.send(ixs, &self.cfg.operator, &[]).await,
+        };
+        if out.is_ok() {
+            // What was read at the start of the tick may have changed.
+            if let Ok(mut c) = self.lists.lock() {
+                c.clear();
+            }
         }
+        out
     }
 
     /// As the distributor of an accepted list, pays every unclaimed entry in batches of
@@ -1133,15 +1805,19 @@ impl NodeRunner {
             .map(|(k, e)| (k as u32, u32::from(e.node_index)))
             .collect();
         if !unpaid.is_empty() {
-            // Node accounts by index (those that joined before the round: a reused index is
-            // not the paid node).
-            let nodes: std::collections::HashMap<u32, (Pubkey, Pubkey)> =
-                accounts::scan_nodes(self.chain.as_ref(), &self.cfg.task)
-                    .await?
-                    .into_iter()
-                    .filter(|(_, n)| n.joined_slot < list.header.round_start_slot)
-                    .map(|(a, n)| (n.index, (a, n.reward_account)))
-                    .collect();
+            // Node accounts by index, read fresh from derived addresses (those that joined
+            // before the round: a reused index is not the paid node).
+            let indexes: Vec<u32> = unpaid.iter().map(|(_, i)| *i).collect();
+            let addresses = self.node_addresses(&indexes, round).await?;
+            let keys: Vec<Pubkey> = addresses.values().copied().collect();
+            let mut nodes = std::collections::HashMap::new();
+            for (k, raw) in keys.iter().zip(self.chain.accounts(&keys).await?) {
+                let Some(raw) = raw else { continue };
+                let n: Node = accounts::decode(*k, &raw, "Node")?;
+                if n.joined_slot < list.header.round_start_slot {
+                    nodes.insert(n.index, (*k, n.reward_account));
+                }
+            }
             let payees: Vec<ix::Payee> = unpaid
                 .iter()
                 .filter_map(|&(k, index)| {
@@ -1188,9 +1864,7 @@ impl NodeRunner {
         if node.stake_for_round(round).unwrap_or(0) < state.header.config.minimum_stake {
             return Ok(());
         }
-        let Some(list) =
-            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
-        else {
+        let Some(list) = self.list(round, attempt).await? else {
             return Ok(());
         };
         let fair = match self.store.round(round).list_verdicts.get(&attempt) {
@@ -1272,14 +1946,31 @@ impl NodeRunner {
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
         let attempt = state.header.distribution_attempt;
-        let Some(list) =
-            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
-        else {
+        let Some(list) = self.list(round, attempt).await? else {
             return Ok(());
         };
         if list.header.distributor == self.node {
-            if !self.store.round(round).paid_out {
+            let local = self.store.round(round);
+            if !local.paid_out {
                 self.pay_out(&list, round, attempt, report).await?;
+            } else if !local.list_reclaimed
+                && list.claimed.iter().all(|c| *c)
+                && slot >= self.retained_until(state)
+            {
+                // Every entry paid: the list is dead, its rent goes back to its payer.
+                let ixn = ix::close_distribution(list.header.payer, self.cfg.task, round, attempt);
+                let address = pda::distribution(&self.cfg.task, round, attempt).0;
+                match self.send("close_distribution", &[ixn], report).await {
+                    Ok(_) => self.store.update(round, |r| r.list_reclaimed = true)?,
+                    // Done if someone else's crank closed it; otherwise tried again.
+                    Err(ChainError::Failed { .. }) => {
+                        if self.chain.account(&address).await?.is_none() {
+                            self.store.update(round, |r| r.list_reclaimed = true)?;
+                        }
+                    }
+                    Err(ChainError::Unconfirmed { .. }) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
             }
         } else {
             let round_slots = state.header.config.round_slots;
@@ -1306,9 +1997,7 @@ impl NodeRunner {
             return Ok(());
         }
         let attempt = state.header.distribution_attempt;
-        let Some(list) =
-            accounts::fetch_list(self.chain.as_ref(), &self.cfg.task, round, attempt).await?
-        else {
+        let Some(list) = self.list(round, attempt).await? else {
             return Ok(());
         };
         let Some(k) = list

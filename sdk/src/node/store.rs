@@ -47,6 +47,12 @@ pub struct RoundLocal {
     /// The rent of this node's Submission came back (or someone else's crank returned it).
     #[serde(default)]
     pub reclaimed: bool,
+    /// The audits this node raised and its whole-network votes were closed once resolved.
+    #[serde(default)]
+    pub audits_reclaimed: bool,
+    /// As the distributor, its list was closed once fully paid.
+    #[serde(default)]
+    pub list_reclaimed: bool,
 }
 
 /// Everything the runner keeps, by round.
