@@ -14,7 +14,6 @@ import http.client
 import json
 import sys
 import threading
-import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -55,17 +54,14 @@ class Stats:
             self.signatures = {}  # caller -> [signature] (first send of each)
             self.sends = {}  # caller -> sendTransaction requests (rebroadcasts included)
             self.refused = {}  # "Instruction: error" -> simulations that failed (no fee paid)
-            self.first_seen = {}  # caller -> time of its first request
-            self.late_scans = {}  # caller -> getProgramAccounts more than STARTUP_S after that
+            self.late_scans = {}  # caller -> getProgramAccounts after its first one
 
     def record(self, caller: str, request: dict):
         method = request.get("method", "?")
-        now = time.monotonic()
         with self.lock:
             per = self.methods.setdefault(caller, {})
             per[method] = per.get(method, 0) + 1
-            first = self.first_seen.setdefault(caller, now)
-            if method == "getProgramAccounts" and now - first > STARTUP_S:
+            if method == "getProgramAccounts" and per[method] > 1:
                 self.late_scans[caller] = self.late_scans.get(caller, 0) + 1
             if method == "sendTransaction":
                 params = request.get("params") or []
@@ -104,10 +100,8 @@ class Stats:
             }
 
 
-# A caller's first minute is its start-up (the node directory's first fill); scans after it are
-# steady-state scans.
-STARTUP_S = 60
-
+# A node's first scan fills its node directory at start-up; any later one is a steady-state
+# scan (the runner scans again only when a node it does not know joined).
 STATS = Stats()
 UPSTREAM = urllib.parse.urlparse(sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:8899")
 LOCAL = threading.local()

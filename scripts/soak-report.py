@@ -175,7 +175,7 @@ def main():
 
     steady_scans = sum(proxy.get("steady_state_scans", {}).values())
     if steady_scans:
-        problems.append(f"{steady_scans} program-account scans after the nodes' first minute")
+        problems.append(f"{steady_scans} program-account scans after the nodes' first (start-up) scan")
     report = {
         "nodes": nodes,
         "cheaters": len(cheaters),

@@ -170,7 +170,9 @@ impl Wallets {
         let transfer = solana_system_interface::instruction::transfer(
             &cluster.payer().pubkey(),
             &operator.pubkey(),
-            1_000_000_000,
+            // Fees and the rent of what a node opens or submits (returned as it closes them):
+            // 0.25 SOL each, so the payer's 100 SOL airdrop funds a few hundred operators.
+            250_000_000,
         );
         cluster.send(&[transfer], &[]).await?;
         let stake = token_account(cluster, &self.stake_mint, &operator.pubkey(), 1_000_000).await?;
