@@ -1,7 +1,8 @@
 # solana-test-validator helpers shared by scripts/e2e.sh and scripts/soak.sh (sourced).
 #
 # Validator binary, in order: `solana-test-validator` on PATH; the prebuilt copy in
-# ../shared/tools relative to the repository (unpacked into the cache). Without either,
+# ../shared/tools relative to the repository (unpacked into the persistent cache, which later
+# runs from any clone reuse). Without any,
 # find_validator prints nothing and the caller says it skipped (building agave-validator takes
 # ~1 hour: `cargo install agave-validator --version 4.2.2 --locked --bin solana-test-validator`,
 # needs libclang-dev).
@@ -11,9 +12,13 @@ find_validator() {
   v="$(command -v solana-test-validator || true)"
   if [[ -n "$v" ]]; then echo "$v"; return; fi
   gz="$REPO_ROOT/../shared/tools/solana-test-validator-4.2.2-x86_64-linux.gz"
-  [[ -f "$gz" ]] || return 0
-  mkdir -p "$GRADUAL_CACHE/bin"
   v="$GRADUAL_CACHE/bin/solana-test-validator"
+  # Unpacked by an earlier run into the persistent cache (scripts/env.sh).
+  if [[ ! -f "$gz" ]]; then
+    [[ -x "$v" ]] && echo "$v"
+    return 0
+  fi
+  mkdir -p "$GRADUAL_CACHE/bin"
   if [[ ! -x "$v" ]]; then
     gunzip -c "$gz" > "$v.tmp" && chmod +x "$v.tmp" && mv "$v.tmp" "$v"
   fi
