@@ -144,6 +144,9 @@ ok "task resume" -k "$AUTH" task resume "$T2"
 ok "task pause (again)" -k "$AUTH" task pause "$T2"
 ok "task close" -k "$AUTH" task close "$T2" --to "$AREW"
 ok "node withdraw (closed task)" -k "$KP1" node withdraw "$T2" --to "$STAKE1"
+"$GRADUAL" -u "$URL" -k "$KP0" node reclaim "$TASK" --output json > "$WORK/reclaim.json" \
+  && log "cli node reclaim: OK $(cat "$WORK/reclaim.json")" || { log "cli node reclaim: FAIL"; fail=1; }
+refused "node reclaim (no node)" "has no node" -k "$AUTH" node reclaim "$TASK"
 "$GRADUAL" -u "$URL" -k "$KP0" node claim "$TASK" --output json > "$WORK/claim.json"
 [[ $(j "$WORK/claim.json" total) == 0 ]] && log "cli node claim: OK (the runner had claimed everything)" || { log "cli node claim: FAIL"; fail=1; }
 

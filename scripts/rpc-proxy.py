@@ -34,11 +34,11 @@ def first_signature(wire_b64: str):
     signatures)."""
     try:
         raw = base64.b64decode(wire_b64)
+        i = 0
+        while raw[i] & 0x80:
+            i += 1
     except Exception:  # noqa: BLE001 - a malformed transaction is forwarded, not counted
         return None
-    i = 0
-    while raw[i] & 0x80:
-        i += 1
     sig = raw[i + 1 : i + 65]
     return b58(sig) if len(sig) == 64 else None
 

@@ -89,6 +89,8 @@ def main():
             rounds_paid += 1
         else:
             problems.append(f"round {r}: status {s['status']}, lists {s['lists']}")
+        if accepted and accepted[0]["total"] != s["budget"]:
+            problems.append(f"round {r}: the list declares {accepted[0]['total']}, the round's budget is {s['budget']}")
         if listed != split:
             problems.append(f"round {r}: the list pays {listed}, the equal split is {split}")
         if valid != honest_idx:

@@ -70,9 +70,12 @@ for ((i = 0; i < NODES; i++)); do
   PIDS+=($!)
 done
 deadline=$(( ( (ROUNDS + 4) * ROUND_SLOTS + 3 * NODES + 120 ) * 2 / 5 + 120 ))
+late=0
 for p in "${PIDS[@]}"; do
-  if ! timeout "$deadline" tail --pid="$p" -f /dev/null; then log "a node did not finish in ${deadline}s"; break; fi
+  if ! timeout "$deadline" tail --pid="$p" -f /dev/null; then log "a node did not finish in ${deadline}s"; late=1; break; fi
 done
+# Nodes still running after the deadline are stopped before the report (and before cleanup).
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 PIDS=()
 END_SLOT=$(rpc_call "$URL" getSlot '[{"commitment":"confirmed"}]')
 python3 -c "import urllib.request,sys;sys.stdout.write(urllib.request.urlopen('http://127.0.0.1:$PROXY_PORT/stats').read().decode())" > "$WORK/proxy.json"
@@ -83,6 +86,7 @@ python3 scripts/soak-report.py --gradual "$GRADUAL" --url "$URL" --layout "$WORK
   --start-slot "$START_SLOT" --end-slot "$END_SLOT" --snapshots "$WORK/rounds" --out "$OUT/report.json"
 status=$?
 set -e
+[[ $late == 1 ]] && status=1
 if [[ $status != 0 ]]; then
   for i in 0 $(( NODES - 1 )); do log "node $i:"; tail -20 "$WORK/node-$i.log" >&2; done
   exit $status

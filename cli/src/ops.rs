@@ -511,6 +511,15 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 None => signer.pubkey(),
             };
             let node = pda::node(&task, &authority).0;
+            // Its Votes, Audits and Submissions are found by the node's address: a wrong
+            // authority would silently find nothing.
+            accounts::fetch_node(client.chain().as_ref(), &node)
+                .await
+                .with_context(|| {
+                    format!(
+                        "{authority} has no node on task {task}: pass the node's authority with --authority"
+                    )
+                })?;
             let r = gradual_sdk::reclaim::reclaim_backlog(
                 client.chain().as_ref(),
                 &task,
@@ -668,6 +677,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             // looks inside audit and upload windows), not on a fixed poll.
             let mut slot_time = SlotClock::default();
             loop {
+                let tick_started = std::time::Instant::now();
                 let wake = match runner.tick().await {
                     Ok(report) => {
                         spinner.set_message(format!(
@@ -687,7 +697,11 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                             break;
                         }
                         slot_time.observe(report.slot);
-                        slot_time.until(report.slot, report.next_wake)
+                        // Counted from the read the tick's slot came from.
+                        slot_time
+                            .until(report.slot, report.next_wake)
+                            .saturating_sub(tick_started.elapsed())
+                            .max(Duration::from_millis(100))
                     }
                     // Terminal: nothing more to do for this task, and retrying would spin.
                     Err(gradual_sdk::error::SdkError::TaskClosed(task)) => {

@@ -81,6 +81,7 @@ pub struct RpcChain {
     send: SendConfig,
     blockhash: Mutex<Option<(Hash, u64, Instant)>>,
     fee: Mutex<Option<(u64, Instant)>>,
+    sends_made: std::sync::atomic::AtomicU64,
 }
 
 impl RpcChain {
@@ -93,6 +94,7 @@ impl RpcChain {
             send: SendConfig::default(),
             blockhash: Mutex::new(None),
             fee: Mutex::new(None),
+            sends_made: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -334,7 +336,14 @@ impl Chain for RpcChain {
             });
         }
         let used = sim.units_consumed.unwrap_or(u64::from(MAX_COMPUTE_UNITS));
-        let limit = (used + used * self.send.cu_margin_percent / 100 + CU_HEADROOM)
+        // Plus a few units from a counter: two sends of the same instructions under the same
+        // (reused) blockhash must not be the same transaction, or only one of them can land
+        // and the other would report its status.
+        let nonce = self
+            .sends_made
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % 512;
+        let limit = (used + used * self.send.cu_margin_percent / 100 + CU_HEADROOM + nonce)
             .min(u64::from(MAX_COMPUTE_UNITS)) as u32;
         let mut expired_once = false;
         loop {

@@ -515,9 +515,18 @@ impl NodeRunner {
                 isolate(&mut report, "audit", r, out);
             }
         }
-        let statuses: std::collections::BTreeMap<u64, (DistributionStatus, u32)> = rounds
+        let statuses: std::collections::BTreeMap<u64, (DistributionStatus, u32, u32)> = rounds
             .iter()
-            .map(|(r, st)| (*r, (st.header.status(), st.header.selected_node)))
+            .map(|(r, st)| {
+                (
+                    *r,
+                    (
+                        st.header.status(),
+                        st.header.selected_node,
+                        st.header.open_audits,
+                    ),
+                )
+            })
             .collect();
         // Rounds that can still be resolving, distributing or paying out.
         for (r, state) in rounds.into_iter().filter(|(r, _)| *r < current) {
@@ -551,13 +560,19 @@ impl NodeRunner {
         me: u32,
         slot: u64,
         in_flight: &[u64],
-        statuses: &std::collections::BTreeMap<u64, (DistributionStatus, u32)>,
+        statuses: &std::collections::BTreeMap<u64, (DistributionStatus, u32, u32)>,
         report: &TickReport,
     ) -> u64 {
-        if !report.sent.is_empty() || !report.failed.is_empty() {
+        if !report.sent.is_empty() {
             return slot + 1;
         }
-        let mut next = slot + IDLE_WAKE_SLOTS;
+        // A failed duty is tried again, but not at every slot (an empty fee wallet, a failing
+        // task logic): the first edge or turn, or a few slots.
+        let mut next = if report.failed.is_empty() {
+            slot + IDLE_WAKE_SLOTS
+        } else {
+            slot + CRANK_BACKOFF_SLOTS
+        };
         let mut consider = |s: u64| {
             if s > slot && s < next {
                 next = s;
@@ -580,7 +595,15 @@ impl NodeRunner {
             ] {
                 consider(edge);
             }
-            if let Some(s) = active(&t.audit()) {
+            let (status, selected, open_audits) = statuses.get(r).copied().unwrap_or((
+                DistributionStatus::AwaitingSelection,
+                NO_NODE,
+                0,
+            ));
+            // An open audit in the window: jurors must see it and vote before the window ends.
+            if open_audits > 0 && t.audit().contains(&slot) {
+                consider(slot + 2);
+            } else if let Some(s) = active(&t.audit()) {
                 consider(s);
             }
             for attempt in 0..=task.config.max_distribution_attempts {
@@ -593,10 +616,6 @@ impl NodeRunner {
                 // Look again soon only while something may happen that this node must answer:
                 // a selection (it may be the distributor) or its own upload; a sealed list to
                 // judge, and audits of it to vote on.
-                let (status, selected) = statuses
-                    .get(r)
-                    .copied()
-                    .unwrap_or((DistributionStatus::AwaitingSelection, NO_NODE));
                 let upload_matters = match status {
                     DistributionStatus::AwaitingSelection => true,
                     DistributionStatus::Selected | DistributionStatus::Uploading => selected == me,
@@ -608,7 +627,9 @@ impl NodeRunner {
                     }
                 }
                 if status == DistributionStatus::Sealed {
-                    if let Some(s) = active(&list_audit) {
+                    if open_audits > 0 && list_audit.contains(&slot) {
+                        consider(slot + 2);
+                    } else if let Some(s) = active(&list_audit) {
                         consider(s);
                     }
                 }
@@ -695,19 +716,38 @@ impl NodeRunner {
         report: &mut TickReport,
     ) -> Result<(), SdkError> {
         let local = self.store.round(round);
+        // Once settled: list audits (and their votes) come after the submission audits.
         if local.audits_reclaimed
             || slot < state.header.timeline().audit().end
+            || !state.header.status().is_settled()
             || state.header.open_audits > 0
         {
             return Ok(());
         }
-        let raised: Vec<Pubkey> = local
+        let mut raised: Vec<Pubkey> = local
             .verdicts
             .iter()
             .filter(|(_, ok)| !**ok)
             .filter_map(|(i, _)| local.targets.get(i)?.parse::<Pubkey>().ok())
             .map(|t| pda::audit(&self.cfg.task, round, AuditKind::Submission, &t).0)
             .collect();
+        // The list audits it may have raised: of every list it found unfair.
+        for (attempt, fair) in &local.list_verdicts {
+            if *fair {
+                continue;
+            }
+            if let Some(l) = self.list(round, *attempt).await? {
+                raised.push(
+                    pda::audit(
+                        &self.cfg.task,
+                        round,
+                        AuditKind::Distribution,
+                        &l.header.distributor,
+                    )
+                    .0,
+                );
+            }
+        }
         let voted: Vec<Pubkey> = local
             .acted_on
             .iter()
@@ -802,6 +842,11 @@ impl NodeRunner {
             let left = self
                 .submissions(&bitmap_ones(&state.submitted), round)
                 .await?;
+            // One the directory cannot find (its node closed, its index reused) keeps the
+            // Round open: `gradual node reclaim` by its payer, or a later crank, closes it.
+            if (left.len() as u32) < h.live_submissions {
+                blocked = true;
+            }
             for sub in left {
                 closes.push(ix::close_submission(
                     sub.payer,
@@ -860,8 +905,9 @@ impl NodeRunner {
         if self.store.round(round).proof.is_some() {
             return Ok(());
         }
-        if let Some((r, handle)) = &self.pending_work {
-            if *r == round && !handle.is_finished() {
+        if let Some((_, handle)) = &self.pending_work {
+            // Still computing (this round's or an overrunning earlier one): the tick goes on.
+            if !handle.is_finished() {
                 return Ok(());
             }
             return self.collect_work().await;
