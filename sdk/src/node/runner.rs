@@ -690,17 +690,32 @@ impl NodeRunner {
         // The rent goes back to whoever paid it (the operator at the time of the submit).
         let sub: Submission = accounts::decode(address, &raw, "Submission")?;
         let ixn = ix::close_submission(sub.payer, self.cfg.task, round, self.node);
-        match self.send("close_submission", &[ixn], report).await {
-            Ok(_) => self.store.update(round, |r| r.reclaimed = true),
-            // Done only if the account is gone (another crank closed it); a failure such as an
-            // empty fee wallet is tried again next tick.
+        if self
+            .close_own("close_submission", ixn, &address, report)
+            .await?
+            == Some(true)
+        {
+            self.store.update(round, |r| r.reclaimed = true)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the close of `address` (permissionless: another node may close it first):
+    /// `Some(true)` once the account is gone, `Some(false)` if the close failed and left it open
+    /// (an empty fee wallet: tried again on a later tick), `None` if the send is unconfirmed.
+    async fn close_own(
+        &self,
+        what: &str,
+        ixn: Instruction,
+        address: &Pubkey,
+        report: &mut TickReport,
+    ) -> Result<Option<bool>, SdkError> {
+        match self.send(what, &[ixn], report).await {
+            Ok(_) => Ok(Some(true)),
             Err(ChainError::Failed { .. }) => {
-                if self.chain.account(&address).await?.is_none() {
-                    self.store.update(round, |r| r.reclaimed = true)?;
-                }
-                Ok(())
+                Ok(Some(self.chain.account(address).await?.is_none()))
             }
-            Err(ChainError::Unconfirmed { .. }) => Ok(()),
+            Err(ChainError::Unconfirmed { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
@@ -2006,16 +2021,13 @@ impl NodeRunner {
                 // Every entry paid: the list is dead, its rent goes back to its payer.
                 let ixn = ix::close_distribution(list.header.payer, self.cfg.task, round, attempt);
                 let address = pda::distribution(&self.cfg.task, round, attempt).0;
-                match self.send("close_distribution", &[ixn], report).await {
-                    Ok(_) => self.store.update(round, |r| r.list_reclaimed = true)?,
-                    // Done if someone else's crank closed it; otherwise tried again.
-                    Err(ChainError::Failed { .. }) => {
-                        if self.chain.account(&address).await?.is_none() {
-                            self.store.update(round, |r| r.list_reclaimed = true)?;
-                        }
-                    }
-                    Err(ChainError::Unconfirmed { .. }) => return Ok(()),
-                    Err(e) => return Err(e.into()),
+                match self
+                    .close_own("close_distribution", ixn, &address, report)
+                    .await?
+                {
+                    Some(true) => self.store.update(round, |r| r.list_reclaimed = true)?,
+                    Some(false) => {}
+                    None => return Ok(()),
                 }
             }
         } else {
