@@ -7,3 +7,5 @@ cd "$REPO_ROOT"
 # program-test logs every instruction at debug level; keep the output to results and tables.
 export RUST_LOG="${RUST_LOG:-error}"
 cargo test --workspace --locked -- --nocapture "$@"
+# The generated TypeScript client against the same .so (staleness check + lifecycle test).
+scripts/ts-test.sh

@@ -181,3 +181,142 @@ fn idl_describes_every_instruction_account_and_event() {
     // Every event type in the program is in the IDL (no event added without a row above).
     assert_eq!(idl["events"].as_array().unwrap().len(), 34);
 }
+
+/// The seeds and addresses that tools/idl-gen adds (the program checks them in its handlers):
+/// every seed names an account of its instruction or a field of its argument struct, starts
+/// with one of the program's seed prefixes (also exported as `SEED_*` constants), and every
+/// PDA a client can derive from the instruction carries them. The TypeScript lifecycle test
+/// (clients/ts) derives accounts from these seeds against the real .so.
+#[test]
+fn idl_seeds_and_addresses_describe_the_programs_pdas() {
+    use gradual::state::seeds;
+    let idl = load("idl/gradual.json");
+    let prefixes: &[(&str, &[u8])] = &[
+        ("SEED_TASK", seeds::TASK),
+        ("SEED_BOUNTY_VAULT", seeds::BOUNTY_VAULT),
+        ("SEED_STAKE_VAULT", seeds::STAKE_VAULT),
+        ("SEED_SLASH_VAULT", seeds::SLASH_VAULT),
+        ("SEED_NODE", seeds::NODE),
+        ("SEED_INDEX_POOL", seeds::INDEX_POOL),
+        ("SEED_ROUND", seeds::ROUND),
+        ("SEED_SHARD", seeds::SHARD),
+        ("SEED_SUBMISSION", seeds::SUBMISSION),
+        ("SEED_AUDIT", seeds::AUDIT),
+        ("SEED_VOTE", seeds::VOTE),
+        ("SEED_DISTRIBUTION", seeds::DISTRIBUTION),
+    ];
+    let constants = idl["constants"].as_array().expect("constants");
+    for (name, value) in prefixes {
+        let c = constants
+            .iter()
+            .find(|c| c["name"] == *name)
+            .unwrap_or_else(|| panic!("constant {name} missing"));
+        assert_eq!(c["value"], format!("{value:?}"), "{name}");
+    }
+    let struct_fields = |ty: &str| -> Vec<String> {
+        idl["types"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == ty)
+            .and_then(|t| t["type"]["fields"].as_array())
+            .map(|f| {
+                f.iter()
+                    .map(|f| f["name"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut pdas = std::collections::BTreeMap::<(String, String), Vec<u8>>::new();
+    for ix in idl["instructions"].as_array().unwrap() {
+        let name = ix["name"].as_str().unwrap();
+        let accounts: Vec<&str> = ix["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        let args: Vec<String> = match ix["args"].as_array().unwrap().as_slice() {
+            [a] => struct_fields(a["type"]["defined"]["name"].as_str().unwrap_or("")),
+            _ => vec![],
+        };
+        for acc in ix["accounts"].as_array().unwrap() {
+            let acc_name = acc["name"].as_str().unwrap();
+            match acc_name {
+                "system_program" => assert_eq!(acc["address"], "11111111111111111111111111111111"),
+                "slot_hashes" => assert_eq!(
+                    acc["address"],
+                    gradual_sdk::ix::slot_hashes_sysvar().to_string()
+                ),
+                _ => {}
+            }
+            let Some(seeds) = acc["pda"]["seeds"].as_array() else {
+                continue;
+            };
+            let prefix: Vec<u8> = seeds[0]["value"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name}.{acc_name}: first seed is not a constant"))
+                .iter()
+                .map(|b| b.as_u64().unwrap() as u8)
+                .collect();
+            assert!(
+                prefixes.iter().any(|(_, p)| *p == prefix.as_slice()),
+                "{name}.{acc_name}: unknown prefix"
+            );
+            for seed in &seeds[1..] {
+                let path = seed["path"].as_str().unwrap_or("");
+                match seed["kind"].as_str().unwrap() {
+                    "account" => {
+                        let head = path.split('.').next().unwrap();
+                        assert!(
+                            accounts.contains(&head) && head != acc_name,
+                            "{name}.{acc_name}: seed {path} is not another account"
+                        );
+                    }
+                    "arg" => {
+                        let field = path.strip_prefix("args.").unwrap_or("");
+                        assert!(
+                            args.iter().any(|a| a == field),
+                            "{name}.{acc_name}: seed {path} is not an argument"
+                        );
+                    }
+                    other => panic!("{name}.{acc_name}: seed kind {other}"),
+                }
+            }
+            pdas.insert((name.to_string(), acc_name.to_string()), prefix);
+        }
+    }
+    // The accounts an instruction creates or derives all carry seeds.
+    for (ix, acc, prefix) in [
+        ("create_task", "task", seeds::TASK),
+        ("create_task", "bounty_vault", seeds::BOUNTY_VAULT),
+        ("create_task", "stake_vault", seeds::STAKE_VAULT),
+        ("create_task", "slash_vault", seeds::SLASH_VAULT),
+        ("join_task", "node", seeds::NODE),
+        ("join_task", "index_pool", seeds::INDEX_POOL),
+        ("open_round", "round", seeds::ROUND),
+        ("submit", "round", seeds::ROUND),
+        ("submit", "submission", seeds::SUBMISSION),
+        ("raise_audit", "audit", seeds::AUDIT),
+        ("raise_audit", "target_submission", seeds::SUBMISSION),
+        ("raise_audit", "list", seeds::DISTRIBUTION),
+        ("vote", "vote", seeds::VOTE),
+        ("vote", "round", seeds::ROUND),
+        ("resolve_audit", "round", seeds::ROUND),
+        ("begin_distribution", "list", seeds::DISTRIBUTION),
+        ("claim_reward", "list", seeds::DISTRIBUTION),
+        ("pay_rewards", "list", seeds::DISTRIBUTION),
+        ("finalize_distribution", "round", seeds::ROUND),
+        ("close_node", "index_pool", seeds::INDEX_POOL),
+        ("add_stake", "node", seeds::NODE),
+        ("withdraw_stake", "stake_vault", seeds::STAKE_VAULT),
+    ] {
+        assert_eq!(
+            pdas.get(&(ix.to_string(), acc.to_string()))
+                .map(Vec::as_slice),
+            Some(prefix),
+            "{ix}.{acc}"
+        );
+    }
+    assert!(pdas.len() >= 40, "{} PDA accounts described", pdas.len());
+}

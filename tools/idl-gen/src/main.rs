@@ -4,6 +4,8 @@
 //! program's `idl-build` feature on the host and collects the printed fragments).
 use std::path::PathBuf;
 
+mod seeds;
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let program_path: PathBuf = args
@@ -16,12 +18,14 @@ fn main() -> anyhow::Result<()> {
     // set (rustup always sets it under `cargo run`), which fails; use the directory's toolchain.
     std::env::remove_var("RUSTUP_TOOLCHAIN");
 
-    let idl = anchor_lang_idl::build::IdlBuilder::new()
+    let mut idl = anchor_lang_idl::build::IdlBuilder::new()
         .program_path(std::fs::canonicalize(program_path)?)
         .resolution(true)
         .skip_lint(false)
         .no_docs(false)
         .build()?;
+    let (pdas, addresses) = seeds::describe(&mut idl);
+    eprintln!("[idl-gen] described {pdas} PDA accounts and {addresses} fixed addresses");
     let json = serde_json::to_string_pretty(&idl)? + "\n";
     match out {
         Some(p) => std::fs::write(p, json)?,

@@ -33,7 +33,8 @@ pub struct BeginDistribution<'info> {
     pub node: Account<'info, Node>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
-    /// CHECK: created by the handler at `["distribution", task, round, attempt]`.
+    /// Created by the handler at `["distribution", task, round, attempt]`.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub list: UncheckedAccount<'info>,
     pub bounty_vault: InterfaceAccount<'info, TokenAccount>,

@@ -30,9 +30,10 @@ pub struct ClaimReward<'info> {
     pub list: AccountLoader<'info, DistributionList>,
     #[account(has_one = task @ GradualError::WrongTask, has_one = reward_account @ GradualError::WrongRewardAccount)]
     pub node: Account<'info, Node>,
-    /// CHECK: the node's registered reward account (has_one above); whether it can receive is
+    /// The node's registered reward account (has_one above); whether it can receive is
     /// checked in the handler so a closed or frozen one is a named error the node can fix with
     /// `set_reward_account`, not an anonymous deserialization failure.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub reward_account: UncheckedAccount<'info>,
     #[account(mut)]

@@ -11,12 +11,14 @@ use anchor_lang::{prelude::*, AccountDeserialize};
 
 #[derive(Accounts)]
 pub struct CloseVote<'info> {
-    /// CHECK: receives the rent; must be the vote's payer (has_one).
+    /// Receives the rent; must be the vote's payer (has_one).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
     #[account(mut, close = payer, has_one = payer @ GradualError::WrongRentReceiver, has_one = audit @ GradualError::WrongAuditAccount)]
     pub vote: Account<'info, Vote>,
-    /// CHECK: the vote's audit: resolved, or already closed (only resolved audits close).
+    /// The vote's audit: resolved, or already closed (only resolved audits close).
+    /// CHECK: as documented above.
     pub audit: UncheckedAccount<'info>,
 }
 
@@ -42,7 +44,8 @@ pub fn close_vote(ctx: Context<CloseVote>) -> Result<()> {
 
 #[derive(Accounts)]
 pub struct CloseAudit<'info> {
-    /// CHECK: receives the rent; must be the audit's payer (has_one).
+    /// Receives the rent; must be the audit's payer (has_one).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
     #[account(mut, close = payer, has_one = payer @ GradualError::WrongRentReceiver)]
@@ -65,7 +68,8 @@ pub fn close_audit(ctx: Context<CloseAudit>) -> Result<()> {
 
 #[derive(Accounts)]
 pub struct CloseDistribution<'info> {
-    /// CHECK: receives the rent; must be the list's payer (checked in the handler).
+    /// Receives the rent; must be the list's payer (checked in the handler).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
     /// The list's task: an expired list's unclaimed rewards stop being reserved.
@@ -138,7 +142,8 @@ pub fn close_distribution(ctx: Context<CloseDistribution>) -> Result<()> {
 
 #[derive(Accounts)]
 pub struct CloseRound<'info> {
-    /// CHECK: receives the rent; must be the round's payer (checked in the handler).
+    /// Receives the rent; must be the round's payer (checked in the handler).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
     #[account(mut, close = payer)]

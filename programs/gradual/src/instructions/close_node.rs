@@ -24,7 +24,8 @@ pub struct CloseNode<'info> {
         has_one = authority @ GradualError::Unauthorized
     )]
     pub node: Account<'info, Node>,
-    /// CHECK: the task's index pool at `["indexes", task]`, created here the first time.
+    /// The task's index pool at `["indexes", task]`, created here the first time.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub index_pool: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,

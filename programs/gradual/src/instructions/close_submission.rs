@@ -9,7 +9,8 @@ use anchor_lang::prelude::*;
 /// any more (the round's bitmaps carry what distribution needs), so its rent goes back.
 #[derive(Accounts)]
 pub struct CloseSubmission<'info> {
-    /// CHECK: receives the rent; must be the account that paid it (checked by has_one).
+    /// Receives the rent; must be the account that paid it (checked by has_one).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
     #[account(mut)]

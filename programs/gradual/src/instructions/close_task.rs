@@ -150,7 +150,8 @@ pub struct CloseTaskAccounts<'info> {
     pub stake_destination: Box<InterfaceAccount<'info, TokenAccount>>,
     pub reward_token_program: Interface<'info, TokenInterface>,
     pub stake_token_program: Interface<'info, TokenInterface>,
-    /// CHECK: the task's index pool (`["indexes", task]`), closed too when it exists.
+    /// The task's index pool (`["indexes", task]`), closed too when it exists.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub index_pool: UncheckedAccount<'info>,
 }

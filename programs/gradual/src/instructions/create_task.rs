@@ -33,19 +33,23 @@ pub struct CreateTaskArgs {
 pub struct CreateTask<'info> {
     #[account(mut)]
     pub authority: Signer<'info>,
-    /// CHECK: created by the handler at `["task", authority, task_id LE]`; must not exist yet.
+    /// Created by the handler at `["task", authority, task_id LE]`; must not exist yet.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub task: UncheckedAccount<'info>,
     pub reward_mint: InterfaceAccount<'info, Mint>,
     pub stake_mint: InterfaceAccount<'info, Mint>,
-    /// CHECK: token account created by the handler at `["bounty", task]`.
+    /// Token account created by the handler at `["bounty", task]`.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub bounty_vault: UncheckedAccount<'info>,
-    /// CHECK: token account created by the handler at `["stake", task]`.
+    /// Token account created by the handler at `["stake", task]`.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub stake_vault: UncheckedAccount<'info>,
-    /// CHECK: token account (stake mint) created by the handler at `["slashed", task]` when
+    /// Token account (stake mint) created by the handler at `["slashed", task]` when
     /// the two mints differ; left untouched otherwise.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub slash_vault: UncheckedAccount<'info>,
     pub reward_token_program: Interface<'info, TokenInterface>,

@@ -29,7 +29,8 @@ pub struct JoinTask<'info> {
         has_one = stake_vault @ GradualError::WrongVault
     )]
     pub task: Account<'info, Task>,
-    /// CHECK: created by the handler at `["node", task, authority]`; must not exist yet.
+    /// Created by the handler at `["node", task, authority]`; must not exist yet.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub node: UncheckedAccount<'info>,
     pub stake_mint: InterfaceAccount<'info, Mint>,
@@ -42,8 +43,9 @@ pub struct JoinTask<'info> {
     pub reward_account: InterfaceAccount<'info, TokenAccount>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
-    /// CHECK: the task's index pool (`["indexes", task]`), needed only once every fresh index
+    /// The task's index pool (`["indexes", task]`), needed only once every fresh index
     /// is taken: the node then reuses an index freed by `close_node`. Checked in the handler.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub index_pool: Option<UncheckedAccount<'info>>,
 }

@@ -23,7 +23,8 @@ pub struct MergeShardsArgs {
 /// `select_distributor` (every shard) and `close_submission` (its shard) require the merge.
 #[derive(Accounts)]
 pub struct MergeShards<'info> {
-    /// CHECK: the Round, at full size (checked by `Round::view` in the handler).
+    /// The Round, at full size (checked by `Round::view` in the handler).
+    /// CHECK: as documented above.
     #[account(mut)]
     pub round: UncheckedAccount<'info>,
 }

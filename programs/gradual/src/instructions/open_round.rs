@@ -23,7 +23,8 @@ pub struct OpenRound<'info> {
     #[account(mut)]
     pub payer: Signer<'info>,
     pub task: Account<'info, Task>,
-    /// CHECK: the round PDA `["round", task, round]`, created or grown by the handler.
+    /// The round PDA `["round", task, round]`, created or grown by the handler.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub round: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,

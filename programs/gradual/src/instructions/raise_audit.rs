@@ -35,7 +35,8 @@ pub struct RaiseAudit<'info> {
     pub target: Account<'info, Node>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
-    /// CHECK: created by the handler at `["audit", task, round, kind, target]`.
+    /// Created by the handler at `["audit", task, round, kind, target]`.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub audit: UncheckedAccount<'info>,
     /// Stake-mint account that receives the raiser's share if the audit is upheld.
@@ -47,14 +48,16 @@ pub struct RaiseAudit<'info> {
     pub raiser_payout: InterfaceAccount<'info, TokenAccount>,
     /// The current attempt's list, for a distribution audit.
     pub list: Option<AccountLoader<'info, DistributionList>>,
-    /// CHECK: must be the SlotHashes sysvar (checked in the handler): the round's audit
+    /// Must be the SlotHashes sysvar (checked in the handler): the round's audit
     /// assignment seed is recorded from it.
+    /// CHECK: as documented above.
     pub slot_hashes: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
-    /// CHECK: for a submission audit, the target's Submission of this round: it exists until
+    /// For a submission audit, the target's Submission of this round: it exists until
     /// the audit window is over exactly when the target submitted (submissions are recorded
     /// in shards, merged into the Round only after the submission window, so the Round's bitmap
     /// cannot tell yet). Checked by owner, discriminator, task, round and node in the handler.
+    /// CHECK: as documented above.
     pub target_submission: Option<UncheckedAccount<'info>>,
 }
 

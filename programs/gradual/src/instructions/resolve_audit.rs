@@ -30,9 +30,10 @@ pub struct ResolveAudit<'info> {
     #[account(mut)]
     pub stake_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: the account named when the audit was raised (key checked here). It may have
+    /// The account named when the audit was raised (key checked here). It may have
     /// been closed, frozen or changed since: then the raiser's share goes to the slash
     /// destination instead, so no party can make this crank impossible.
+    /// CHECK: as documented above.
     #[account(mut, constraint = raiser_payout.key() == audit.raiser_payout @ GradualError::WrongAuditAccount)]
     pub raiser_payout: UncheckedAccount<'info>,
     /// The bounty vault when stake and reward mints are one, else the slash vault.

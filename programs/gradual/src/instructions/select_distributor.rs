@@ -11,8 +11,9 @@ use anchor_lang::{prelude::*, solana_program::sysvar::SysvarId};
 pub struct SelectDistributor<'info> {
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
-    /// CHECK: must be the SlotHashes sysvar (checked in the handler); read without
+    /// Must be the SlotHashes sysvar (checked in the handler); read without
     /// deserializing its 20 KB.
+    /// CHECK: as documented above.
     pub slot_hashes: UncheckedAccount<'info>,
 }
 

@@ -50,16 +50,19 @@ pub struct Submit<'info> {
         has_one = operator @ GradualError::Unauthorized
     )]
     pub node: Account<'info, Node>,
-    /// CHECK: the round PDA `["round", task, round]`, opened by `open_round`; only read
+    /// The round PDA `["round", task, round]`, opened by `open_round`; only read
     /// (owner, discriminator, task and round number checked in the handler), so submissions
     /// never contend for it.
+    /// CHECK: as documented above.
     pub round: UncheckedAccount<'info>,
-    /// CHECK: the node's shard PDA `["shard", task, round, node.index / SHARD_NODES]`: created
+    /// The node's shard PDA `["shard", task, round, node.index / SHARD_NODES]`: created
     /// by the range's first submission (at its canonical address), otherwise checked by owner,
     /// discriminator, task, round and shard number in the handler.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub shard: UncheckedAccount<'info>,
-    /// CHECK: created by the handler at the submission PDA, checked there.
+    /// Created by the handler at the submission PDA, checked there.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub submission: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,

@@ -27,12 +27,14 @@ pub struct CastVote<'info> {
     pub audit: Account<'info, Audit>,
     /// The audited round: eligibility uses its config snapshot.
     pub round: AccountLoader<'info, Round>,
-    /// CHECK: created by the handler at `["vote", audit, voter]` for a whole-network vote;
+    /// Created by the handler at `["vote", audit, voter]` for a whole-network vote;
     /// unused (never written) when the audit has a jury.
+    /// CHECK: as documented above.
     #[account(mut)]
     pub vote: UncheckedAccount<'info>,
-    /// CHECK: must be the SlotHashes sysvar (checked in the handler): the first vote on a jury
+    /// Must be the SlotHashes sysvar (checked in the handler): the first vote on a jury
     /// audit records the jury seed from it.
+    /// CHECK: as documented above.
     pub slot_hashes: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }

@@ -2,7 +2,7 @@ use crate::{bitmap, errors::GradualError};
 use anchor_lang::prelude::*;
 
 /// Bytes of one list entry: node index (u16 LE) then amount (u64 LE).
-pub const ENTRY_LEN: usize = 10;
+pub const ENTRY_LEN: usize = crate::constants::DISTRIBUTION_ENTRY_LEN as usize;
 
 /// One line of a distribution list as instructions carry it.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -59,8 +59,7 @@ pub struct Round {
     pub merged_shards: u64,
 }
 
-/// Node index meaning "no node".
-pub const NO_NODE: u32 = u32::MAX;
+pub use crate::constants::NO_NODE;
 
 /// Where a round's distribution stands (stored as `u8` in the zero-copy Round).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
