@@ -294,7 +294,9 @@ pub struct AuditPolicy {
     /// cheater goes unchecked by every honest node with probability below 1e-4.
     #[arg(long, default_value_t = 8)]
     pub audit_sample: u16,
-    /// Expected jury seats per audit (0: the whole network votes).
-    #[arg(long, default_value_t = 8)]
+    /// Expected jury seats per audit (0: the whole network votes). 32 rather than 8: the drawn
+    /// jury varies around J and quorum is a share of J, so with J = 8 a jury of 16 nodes
+    /// missed quorum on 2% of audits and let cheaters escape (docs/protocol.md §5).
+    #[arg(long, default_value_t = 32)]
     pub jury_size: u16,
 }

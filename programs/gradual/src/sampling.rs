@@ -133,6 +133,40 @@ mod tests {
         assert!((mean - 64.0).abs() < 2.0, "mean jury {mean}");
     }
 
+    /// How often an audit of a cheater misses quorum because too few honest seats were drawn
+    /// (every honest juror voting `for` in time), over 5,000 juries: the drawn jury varies
+    /// around J, and quorum is `quorum_bps` of J, so a small J misses it measurably. This is
+    /// the soak's "cheater escaped" (16 nodes, J = 8: 1.5-2% per audit, a few audits per
+    /// soak); docs/protocol.md §7 gives the table and the CLI's default J is 32.
+    fn miss_rate(nodes: u32, honest: u32, jury: u16, quorum_bps: u64) -> f64 {
+        let quorum = (u64::from(jury) * quorum_bps).div_ceil(10_000);
+        let trials = 5_000u32;
+        let misses = (0..trials)
+            .filter(|t| {
+                let seed = solana_sha256_hasher::hash(&t.to_le_bytes()).to_bytes();
+                // Node 0 is the target; nodes 1..=honest vote for.
+                let seats: u64 = (1..=honest)
+                    .map(|i| jury_seats(&seed, i, 1, u64::from(nodes), jury))
+                    .sum();
+                seats < quorum
+            })
+            .count();
+        misses as f64 / f64::from(trials)
+    }
+
+    #[test]
+    fn small_juries_miss_quorum_measurably_and_j_32_does_not() {
+        let j8 = miss_rate(16, 15, 8, 5_000);
+        eprintln!("miss rate, 16 nodes, J=8: {j8}");
+        assert!((0.008..0.03).contains(&j8), "16 nodes, J = 8: {j8}");
+        assert_eq!(miss_rate(16, 15, 32, 5_000), 0.0);
+        let j8 = miss_rate(100, 90, 8, 5_000);
+        let j32 = miss_rate(100, 90, 32, 5_000);
+        let j64 = miss_rate(100, 90, 64, 5_000);
+        eprintln!("miss rates, 100 nodes: J=8 {j8}, J=32 {j32}, J=64 {j64}");
+        assert!(j8 > 0.03 && j32 < 0.003 && j64 < 0.0005, "{j8} {j32} {j64}");
+    }
+
     #[test]
     fn sampled_audits_cover_about_one_minus_e_to_the_minus_k() {
         let n = 1_000u32;
