@@ -309,3 +309,18 @@ async fn compute_units_and_account_sizes() {
     }
     check_documented(&cu);
 }
+
+/// The deployed program's size, against the `| gradual.so (bytes) | N |` row of
+/// docs/benchmarks.md: a .so more than 10% larger (or smaller) than documented fails, so a
+/// change that grows the program shows up in review with its measured cost.
+#[test]
+fn program_size_is_documented() {
+    let dir = std::env::var("SBF_OUT_DIR")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target/deploy").into());
+    let so = std::path::Path::new(&dir).join("gradual.so");
+    let size = std::fs::metadata(&so)
+        .unwrap_or_else(|e| panic!("{}: {e} (run scripts/build.sh)", so.display()))
+        .len();
+    println!("{}: {size} bytes", so.display());
+    check_documented(&BTreeMap::from([("gradual.so (bytes)".to_string(), size)]));
+}

@@ -10,6 +10,10 @@
 
 use anchor_lang::prelude::*;
 
+// Links the syscall-backed memory builtins on this repository's SBF route (see Cargo.toml).
+#[cfg(all(target_os = "solana", target_arch = "bpf"))]
+use solana_compiler_builtins as _;
+
 pub mod bitmap;
 pub mod constants;
 pub mod errors;
