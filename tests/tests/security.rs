@@ -939,3 +939,50 @@ async fn unstake_works_after_config_updates_fold_past_the_last_submitted_round()
     t.send(&[ix], &[&op]).await.ok();
     t.assert_invariants().await;
 }
+
+/// A key that never joined gets the named `NotAMember` from the node instructions (submit,
+/// raise_audit, vote), not Anchor's anonymous `AccountNotInitialized` (issue 12), and nothing
+/// changes.
+#[tokio::test]
+async fn a_key_that_never_joined_is_not_a_member() {
+    let mut t = submitted(3, Setup::default()).await;
+    t.raise(1, 0, SUB, 0).await.ok();
+    let stranger = t.new_operator().await;
+    let op = stranger.operator.insecure_clone();
+    let before = t.account(&t.task).await.expect("task").data;
+    let round = t
+        .account(&pda::round(&t.task, 0).0)
+        .await
+        .expect("round")
+        .data;
+
+    let submit = ix::submit(op.pubkey(), stranger.node, 0, t.task, 0, b"x".to_vec());
+    let raise = ix::raise_audit(
+        op.pubkey(),
+        stranger.node,
+        t.task,
+        0,
+        SUB,
+        t.nodes[2].node,
+        stranger.stake_account,
+        None,
+    );
+    let audit = t.audit_address(0, SUB, 0);
+    let vote = ix::vote(op.pubkey(), stranger.node, t.task, 0, audit, true);
+    for (what, ixn) in [("submit", submit), ("raise_audit", raise), ("vote", vote)] {
+        let out = t.send(&[ixn], &[&op]).await;
+        assert!(
+            is_program_error(&out, GradualError::NotAMember),
+            "{what}: {out:?}"
+        );
+    }
+    assert_eq!(t.account(&t.task).await.expect("task").data, before);
+    assert_eq!(
+        t.account(&pda::round(&t.task, 0).0)
+            .await
+            .expect("round")
+            .data,
+        round
+    );
+    assert!(t.account(&stranger.node).await.is_none());
+}

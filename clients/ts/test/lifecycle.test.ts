@@ -296,6 +296,26 @@ test('a round from task creation to claimed rewards, through the generated clien
     assert.match(g.getGradualErrorMessage(g.GRADUAL_ERROR__ALREADY_SUBMITTED), /already/i);
   });
 
+  await t.test('a key that never joined gets NotAMember', async () => {
+    const stranger = await generateKeyPairSigner();
+    chain.svm.airdrop(stranger.address, lamports(1_000_000_000n));
+    const [strangerNode] = await g.findNodePda({ task, authority: stranger.address });
+    await assert.rejects(
+      async () =>
+        chain.send('submit by a stranger', [
+          await g.getSubmitInstructionAsync({
+            operator: stranger,
+            task,
+            node: strangerNode,
+            shard,
+            roundNumber,
+            proof: [new TextEncoder().encode('x')],
+          }),
+        ]),
+      (e: unknown) => e instanceof TxError && e.code === g.GRADUAL_ERROR__NOT_A_MEMBER,
+    );
+  });
+
   // Alice accuses Mallory's proof; Bob agrees. Audit, vote and target submission are derived.
   await chain.send('raise_audit', [
     await g.getRaiseAuditInstructionAsync({

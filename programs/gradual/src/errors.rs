@@ -214,4 +214,6 @@ pub enum GradualError {
     ShardsNotMerged,
     #[msg("the submission window is still open")]
     SubmissionWindowOpen,
+    #[msg("not a member of this task: no Node at that address (join_task first)")]
+    NotAMember,
 }

@@ -26,11 +26,10 @@ pub struct BeginDistribution<'info> {
     pub operator: Signer<'info>,
     #[account(has_one = bounty_vault @ GradualError::WrongVault)]
     pub task: Account<'info, Task>,
-    #[account(
-        has_one = task @ GradualError::WrongTask,
-        has_one = operator @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The distributing Node (`["node", task, authority]`), operated by `operator`: read by
+    /// the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    pub node: UncheckedAccount<'info>,
     #[account(mut)]
     pub round: AccountLoader<'info, Round>,
     /// Created by the handler at `["distribution", task, round, attempt]`.
@@ -45,6 +44,8 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task_key = a.task.key();
+    let node = Node::member(&a.node, &task_key)?;
+    require_keys_eq!(node.operator, a.operator.key(), GradualError::Unauthorized);
     let round_info = a.round.to_account_info();
     let mut round_data = round_info.try_borrow_mut_data()?;
     let view = Round::view_of(&mut round_data, &task_key, args.round)?;
@@ -58,7 +59,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
         GradualError::WrongAttempt
     );
     require!(
-        header.selected_node == a.node.index && header.selected_node != NO_NODE,
+        header.selected_node == node.index && header.selected_node != NO_NODE,
         GradualError::NotSelectedDistributor
     );
     let (upload, _) = header

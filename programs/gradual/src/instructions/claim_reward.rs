@@ -28,9 +28,12 @@ pub struct ClaimReward<'info> {
     pub task: Account<'info, Task>,
     #[account(mut)]
     pub list: AccountLoader<'info, DistributionList>,
-    #[account(has_one = task @ GradualError::WrongTask, has_one = reward_account @ GradualError::WrongRewardAccount)]
-    pub node: Account<'info, Node>,
-    /// The node's registered reward account (has_one above); whether it can receive is
+    /// The paid Node: read by the handler (`Node::member`), so an address that is not a Node
+    /// of this task gets `NotAMember` (or `WrongTask`); its `reward_account` must be the one
+    /// passed.
+    /// CHECK: as documented above.
+    pub node: UncheckedAccount<'info>,
+    /// The node's registered reward account (checked in the handler); whether it can receive is
     /// checked in the handler so a closed or frozen one is a named error the node can fix with
     /// `set_reward_account`, not an anonymous deserialization failure.
     /// CHECK: as documented above.
@@ -132,6 +135,12 @@ pub(crate) fn record_claims(
 pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
     let a = ctx.accounts;
     let task_key = a.task.key();
+    let node = Node::member(&a.node, &task_key)?;
+    require_keys_eq!(
+        node.reward_account,
+        a.reward_account.key(),
+        GradualError::WrongRewardAccount
+    );
     let list_info = a.list.to_account_info();
     let header = accepted_list(&a.list, &task_key, args.round, args.attempt)?;
     require!(
@@ -145,7 +154,7 @@ pub fn handler(ctx: Context<ClaimReward>, args: ClaimRewardArgs) -> Result<()> {
     token_utils::check_token_program(&a.reward_mint.to_account_info(), &a.token_program)?;
     let amount = {
         let mut data = list_info.try_borrow_mut_data()?;
-        let amount = mark_claimed(&mut data, &header, &a.node, args.entry_index)?
+        let amount = mark_claimed(&mut data, &header, &node, args.entry_index)?
             .ok_or(GradualError::AlreadyClaimed)?;
         record_claims(&mut data, &mut a.task, 1, amount)?;
         amount

@@ -24,12 +24,11 @@ pub struct RaiseAudit<'info> {
     #[account(mut)]
     pub operator: Signer<'info>,
     pub task: Account<'info, Task>,
-    /// The raising node; its stake is the first `for` vote.
-    #[account(
-        has_one = task @ GradualError::WrongTask,
-        has_one = operator @ GradualError::Unauthorized
-    )]
-    pub raiser: Account<'info, Node>,
+    /// The raising Node (`["node", task, authority]`), operated by `operator`; its stake is
+    /// the first `for` vote. Read by the handler (`Node::member`), so a key that never joined
+    /// gets `NotAMember`.
+    /// CHECK: as documented above.
+    pub raiser: UncheckedAccount<'info>,
     /// The accused node: counts its open audits (no withdrawal meanwhile).
     #[account(mut, has_one = task @ GradualError::WrongTask)]
     pub target: Account<'info, Node>,
@@ -42,8 +41,7 @@ pub struct RaiseAudit<'info> {
     /// Stake-mint account that receives the raiser's share if the audit is upheld.
     /// Owned by the raiser's authority (cold key), so a stolen hot key cannot collect shares.
     #[account(
-        constraint = raiser_payout.mint == task.stake_mint @ GradualError::WrongMint,
-        constraint = raiser_payout.owner == raiser.authority @ GradualError::PayoutNotOwnedByAuthority
+        constraint = raiser_payout.mint == task.stake_mint @ GradualError::WrongMint
     )]
     pub raiser_payout: InterfaceAccount<'info, TokenAccount>,
     /// The current attempt's list, for a distribution audit.
@@ -83,6 +81,17 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task_key = a.task.key();
+    let raiser = Node::member(&a.raiser, &task_key)?;
+    require_keys_eq!(
+        raiser.operator,
+        a.operator.key(),
+        GradualError::Unauthorized
+    );
+    require_keys_eq!(
+        a.raiser_payout.owner,
+        raiser.authority,
+        GradualError::PayoutNotOwnedByAuthority
+    );
     let raiser_key = a.raiser.key();
     let target_key = a.target.key();
     require_keys_neq!(raiser_key, target_key, GradualError::SelfAudit);
@@ -102,7 +111,7 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
     let mut data = round_info.try_borrow_mut_data()?;
     let view = Round::view_of(&mut data, &task_key, args.round)?;
     let header = &*view.header;
-    let weight = a.raiser.stake_for_round(args.round)?;
+    let weight = raiser.stake_for_round(args.round)?;
     require!(
         weight >= header.config.minimum_stake,
         GradualError::NodeNotEligible

@@ -44,12 +44,11 @@ pub struct Submit<'info> {
     #[account(mut)]
     pub operator: Signer<'info>,
     pub task: Account<'info, Task>,
-    #[account(
-        mut,
-        has_one = task @ GradualError::WrongTask,
-        has_one = operator @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The submitting Node (`["node", task, authority]`), operated by `operator`: read and
+    /// written by the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    #[account(mut)]
+    pub node: UncheckedAccount<'info>,
     /// The round PDA `["round", task, round]`, opened by `open_round`; only read
     /// (owner, discriminator, task and round number checked in the handler), so submissions
     /// never contend for it.
@@ -72,7 +71,8 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task = &a.task;
-    let node = &mut a.node;
+    let mut node = Node::member(&a.node, &task.key())?;
+    require_keys_eq!(node.operator, a.operator.key(), GradualError::Unauthorized);
     require!(
         matches!(task.status, TaskStatus::Active | TaskStatus::Paused),
         GradualError::TaskNotActive
@@ -106,7 +106,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     );
 
     let task_key = task.key();
-    let node_key = node.key();
+    let node_key = a.node.key();
     let round_le = args.round.to_le_bytes();
 
     // The Round must be open (it holds the config and stake snapshots); it is only read.
@@ -200,6 +200,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;
     node.last_submitted_round = args.round;
     node.in_flight_until_slot = node.in_flight_until_slot.max(timeline.end());
+    node.store(&a.node)?;
 
     emit!(Submitted {
         task: task_key,

@@ -18,11 +18,11 @@ pub struct VoteArgs {
 pub struct CastVote<'info> {
     #[account(mut)]
     pub operator: Signer<'info>,
-    #[account(
-        has_one = operator @ GradualError::Unauthorized,
-        constraint = voter.task == audit.task @ GradualError::WrongTask
-    )]
-    pub voter: Account<'info, Node>,
+    /// The voting Node (`["node", task, authority]`), operated by `operator`, of the audit's
+    /// task: read by the handler (`Node::member`), so a key that never joined gets
+    /// `NotAMember`.
+    /// CHECK: as documented above.
+    pub voter: UncheckedAccount<'info>,
     #[account(mut)]
     pub audit: Account<'info, Audit>,
     /// The audited round: eligibility uses its config snapshot.
@@ -42,6 +42,8 @@ pub struct CastVote<'info> {
 pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
+    let voter = Node::member(&a.voter, &a.audit.task)?;
+    require_keys_eq!(voter.operator, a.operator.key(), GradualError::Unauthorized);
     let audit = &mut a.audit;
     let voter_key = a.voter.key();
     require!(
@@ -62,7 +64,7 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
         );
         (round.config.minimum_stake, round.total_active_stake)
     };
-    let stake = a.voter.stake_for_round(audit.round)?;
+    let stake = voter.stake_for_round(audit.round)?;
     require!(stake >= minimum_stake, GradualError::NodeNotEligible);
     let weight = if audit.jury_size == 0 {
         stake
@@ -86,7 +88,7 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
         }
         let seats = sampling::jury_seats(
             &audit.jury_seed,
-            a.voter.index,
+            voter.index,
             stake,
             round_stake,
             audit.jury_size,
@@ -101,7 +103,7 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
         let info = audit.to_account_info();
         let mut data = info.try_borrow_mut_data()?;
         require!(
-            Audit::insert_voter(&mut data, audit.votes, a.voter.index)?,
+            Audit::insert_voter(&mut data, audit.votes, voter.index)?,
             GradualError::AlreadyVoted
         );
     } else {

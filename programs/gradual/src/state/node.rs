@@ -173,3 +173,27 @@ pub struct SlashSplit {
     pub bonded: BondedRemoval,
     pub from_unbonding: u64,
 }
+
+impl Node {
+    /// Reads the Node at `info` for an instruction of `task`: an account that is not a Node of
+    /// this program (never joined, closed, another program's) is `NotAMember`, a Node of
+    /// another task `WrongTask`. Node instructions take their node this way (an unchecked
+    /// account) rather than as `Account<Node>`, whose failure is Anchor's anonymous
+    /// `AccountNotInitialized`.
+    pub fn member(info: &AccountInfo, task: &Pubkey) -> Result<Node> {
+        if info.owner != &crate::ID {
+            return err!(GradualError::NotAMember);
+        }
+        let data = info.try_borrow_data()?;
+        let node =
+            Node::try_deserialize(&mut &data[..]).map_err(|_| error!(GradualError::NotAMember))?;
+        require_keys_eq!(node.task, *task, GradualError::WrongTask);
+        Ok(node)
+    }
+
+    /// Writes a node read by [`Node::member`] back to its account.
+    pub fn store(&self, info: &AccountInfo) -> Result<()> {
+        let mut data = info.try_borrow_mut_data()?;
+        self.try_serialize(&mut &mut data[..])
+    }
+}

@@ -206,6 +206,8 @@ export const GRADUAL_ERROR__WRONG_SHARD = 0x17cd; // 6093
 export const GRADUAL_ERROR__SHARDS_NOT_MERGED = 0x17ce; // 6094
 /** SubmissionWindowOpen: the submission window is still open */
 export const GRADUAL_ERROR__SUBMISSION_WINDOW_OPEN = 0x17cf; // 6095
+/** NotAMember: not a member of this task: no Node at that address (join_task first) */
+export const GRADUAL_ERROR__NOT_A_MEMBER = 0x17d0; // 6096
 
 export type GradualError =
   | typeof GRADUAL_ERROR__ACCOUNT_STILL_NEEDED
@@ -246,6 +248,7 @@ export type GradualError =
   | typeof GRADUAL_ERROR__NODE_STILL_NEEDED
   | typeof GRADUAL_ERROR__NOT_A_CANDIDATE
   | typeof GRADUAL_ERROR__NOT_A_JUROR
+  | typeof GRADUAL_ERROR__NOT_A_MEMBER
   | typeof GRADUAL_ERROR__NOT_FINALIZED
   | typeof GRADUAL_ERROR__NOTHING_TO_WITHDRAW
   | typeof GRADUAL_ERROR__NOT_SELECTED_DISTRIBUTOR
@@ -346,6 +349,7 @@ if (process.env.NODE_ENV !== "production") {
     [GRADUAL_ERROR__NODE_STILL_NEEDED]: `the node still has stake or rounds in flight that may refer to it`,
     [GRADUAL_ERROR__NOT_A_CANDIDATE]: `the node is not a candidate: it did not submit, was slashed, or failed as distributor`,
     [GRADUAL_ERROR__NOT_A_JUROR]: `this node holds no seat on the audit's jury`,
+    [GRADUAL_ERROR__NOT_A_MEMBER]: `not a member of this task: no Node at that address (join_task first)`,
     [GRADUAL_ERROR__NOT_FINALIZED]: `the list is not accepted yet`,
     [GRADUAL_ERROR__NOTHING_TO_WITHDRAW]: `no unbonded stake to withdraw`,
     [GRADUAL_ERROR__NOT_SELECTED_DISTRIBUTOR]: `only the selected distributor may do this`,

@@ -159,6 +159,10 @@ export type BeginDistributionAsyncInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
+  /**
+   * The distributing Node (`["node", task, authority]`), operated by `operator`: read by
+   * the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   round?: Address<TAccountRound>;
   /** Created by the handler at `["distribution", task, round, attempt]`. */
@@ -286,6 +290,10 @@ export type BeginDistributionInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
+  /**
+   * The distributing Node (`["node", task, authority]`), operated by `operator`: read by
+   * the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   round: Address<TAccountRound>;
   /** Created by the handler at `["distribution", task, round, attempt]`. */
@@ -390,6 +398,10 @@ export type ParsedBeginDistributionInstruction<
   accounts: {
     operator: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The distributing Node (`["node", task, authority]`), operated by `operator`: read by
+     * the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
     round: TAccountMetas[3];
     /** Created by the handler at `["distribution", task, round, attempt]`. */

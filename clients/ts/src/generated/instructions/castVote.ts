@@ -138,6 +138,11 @@ export type CastVoteAsyncInput<
   TAccountSystemProgram extends string = string,
 > = {
   operator: TransactionSigner<TAccountOperator>;
+  /**
+   * The voting Node (`["node", task, authority]`), operated by `operator`, of the audit's
+   * task: read by the handler (`Node::member`), so a key that never joined gets
+   * `NotAMember`.
+   */
   voter: Address<TAccountVoter>;
   audit: Address<TAccountAudit>;
   /** The audited round: eligibility uses its config snapshot. */
@@ -262,6 +267,11 @@ export type CastVoteInput<
   TAccountSystemProgram extends string = string,
 > = {
   operator: TransactionSigner<TAccountOperator>;
+  /**
+   * The voting Node (`["node", task, authority]`), operated by `operator`, of the audit's
+   * task: read by the handler (`Node::member`), so a key that never joined gets
+   * `NotAMember`.
+   */
   voter: Address<TAccountVoter>;
   audit: Address<TAccountAudit>;
   /** The audited round: eligibility uses its config snapshot. */
@@ -375,6 +385,11 @@ export type ParsedCastVoteInstruction<
   programAddress: Address<TProgram>;
   accounts: {
     operator: TAccountMetas[0];
+    /**
+     * The voting Node (`["node", task, authority]`), operated by `operator`, of the audit's
+     * task: read by the handler (`Node::member`), so a key that never joined gets
+     * `NotAMember`.
+     */
     voter: TAccountMetas[1];
     audit: TAccountMetas[2];
     /** The audited round: eligibility uses its config snapshot. */

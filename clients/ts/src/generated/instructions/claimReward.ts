@@ -149,9 +149,14 @@ export type ClaimRewardAsyncInput<
 > = {
   task: Address<TAccountTask>;
   list?: Address<TAccountList>;
+  /**
+   * The paid Node: read by the handler (`Node::member`), so an address that is not a Node
+   * of this task gets `NotAMember` (or `WrongTask`); its `reward_account` must be the one
+   * passed.
+   */
   node: Address<TAccountNode>;
   /**
-   * The node's registered reward account (has_one above); whether it can receive is
+   * The node's registered reward account (checked in the handler); whether it can receive is
    * checked in the handler so a closed or frozen one is a named error the node can fix with
    * `set_reward_account`, not an anonymous deserialization failure.
    */
@@ -273,9 +278,14 @@ export type ClaimRewardInput<
 > = {
   task: Address<TAccountTask>;
   list: Address<TAccountList>;
+  /**
+   * The paid Node: read by the handler (`Node::member`), so an address that is not a Node
+   * of this task gets `NotAMember` (or `WrongTask`); its `reward_account` must be the one
+   * passed.
+   */
   node: Address<TAccountNode>;
   /**
-   * The node's registered reward account (has_one above); whether it can receive is
+   * The node's registered reward account (checked in the handler); whether it can receive is
    * checked in the handler so a closed or frozen one is a named error the node can fix with
    * `set_reward_account`, not an anonymous deserialization failure.
    */
@@ -380,9 +390,14 @@ export type ParsedClaimRewardInstruction<
   accounts: {
     task: TAccountMetas[0];
     list: TAccountMetas[1];
+    /**
+     * The paid Node: read by the handler (`Node::member`), so an address that is not a Node
+     * of this task gets `NotAMember` (or `WrongTask`); its `reward_account` must be the one
+     * passed.
+     */
     node: TAccountMetas[2];
     /**
-     * The node's registered reward account (has_one above); whether it can receive is
+     * The node's registered reward account (checked in the handler); whether it can receive is
      * checked in the handler so a closed or frozen one is a named error the node can fix with
      * `set_reward_account`, not an anonymous deserialization failure.
      */

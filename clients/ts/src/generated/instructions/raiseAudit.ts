@@ -168,7 +168,11 @@ export type RaiseAuditAsyncInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
-  /** The raising node; its stake is the first `for` vote. */
+  /**
+   * The raising Node (`["node", task, authority]`), operated by `operator`; its stake is
+   * the first `for` vote. Read by the handler (`Node::member`), so a key that never joined
+   * gets `NotAMember`.
+   */
   raiser: Address<TAccountRaiser>;
   /** The accused node: counts its open audits (no withdrawal meanwhile). */
   target: Address<TAccountTarget>;
@@ -352,7 +356,11 @@ export type RaiseAuditInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
-  /** The raising node; its stake is the first `for` vote. */
+  /**
+   * The raising Node (`["node", task, authority]`), operated by `operator`; its stake is
+   * the first `for` vote. Read by the handler (`Node::member`), so a key that never joined
+   * gets `NotAMember`.
+   */
   raiser: Address<TAccountRaiser>;
   /** The accused node: counts its open audits (no withdrawal meanwhile). */
   target: Address<TAccountTarget>;
@@ -506,7 +514,11 @@ export type ParsedRaiseAuditInstruction<
   accounts: {
     operator: TAccountMetas[0];
     task: TAccountMetas[1];
-    /** The raising node; its stake is the first `for` vote. */
+    /**
+     * The raising Node (`["node", task, authority]`), operated by `operator`; its stake is
+     * the first `for` vote. Read by the handler (`Node::member`), so a key that never joined
+     * gets `NotAMember`.
+     */
     raiser: TAccountMetas[2];
     /** The accused node: counts its open audits (no withdrawal meanwhile). */
     target: TAccountMetas[3];

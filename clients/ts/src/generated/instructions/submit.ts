@@ -161,6 +161,10 @@ export type SubmitAsyncInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
+  /**
+   * The submitting Node (`["node", task, authority]`), operated by `operator`: read and
+   * written by the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   /**
    * The round PDA `["round", task, round]`, opened by `open_round`; only read
@@ -291,6 +295,10 @@ export type SubmitInput<
 > = {
   operator: TransactionSigner<TAccountOperator>;
   task: Address<TAccountTask>;
+  /**
+   * The submitting Node (`["node", task, authority]`), operated by `operator`: read and
+   * written by the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   /**
    * The round PDA `["round", task, round]`, opened by `open_round`; only read
@@ -403,6 +411,10 @@ export type ParsedSubmitInstruction<
   accounts: {
     operator: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The submitting Node (`["node", task, authority]`), operated by `operator`: read and
+     * written by the handler (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
     /**
      * The round PDA `["round", task, round]`, opened by `open_round`; only read
