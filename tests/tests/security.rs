@@ -941,8 +941,8 @@ async fn unstake_works_after_config_updates_fold_past_the_last_submitted_round()
 }
 
 /// A key that never joined gets the named `NotAMember` from the node instructions (submit,
-/// raise_audit, vote), not Anchor's anonymous `AccountNotInitialized` (issue 12), and nothing
-/// changes.
+/// raise_audit, vote, and the authority's stake and settings instructions), not Anchor's
+/// anonymous `AccountNotInitialized` (issue 12), and nothing changes.
 #[tokio::test]
 async fn a_key_that_never_joined_is_not_a_member() {
     let mut t = submitted(3, Setup::default()).await;
@@ -969,7 +969,34 @@ async fn a_key_that_never_joined_is_not_a_member() {
     );
     let audit = t.audit_address(0, SUB, 0);
     let vote = ix::vote(op.pubkey(), stranger.node, t.task, 0, audit, true);
-    for (what, ixn) in [("submit", submit), ("raise_audit", raise), ("vote", vote)] {
+    // The authority's instructions derive the Node from the signer: the same error.
+    let stake = t.stake_accounts(stranger.stake_account);
+    let by_authority = [
+        (
+            "add_stake",
+            ix::add_stake(op.pubkey(), t.task, stake, 1_000),
+        ),
+        (
+            "withdraw_stake",
+            ix::withdraw_stake(op.pubkey(), t.task, stake),
+        ),
+        (
+            "request_unstake",
+            ix::request_unstake(op.pubkey(), t.task, 1_000),
+        ),
+        (
+            "set_operator",
+            ix::set_operator(op.pubkey(), t.task, op.pubkey()),
+        ),
+        (
+            "set_reward_account",
+            ix::set_reward_account(op.pubkey(), t.task, stranger.reward_account),
+        ),
+    ];
+    for (what, ixn) in [("submit", submit), ("raise_audit", raise), ("vote", vote)]
+        .into_iter()
+        .chain(by_authority)
+    {
         let out = t.send(&[ixn], &[&op]).await;
         assert!(
             is_program_error(&out, GradualError::NotAMember),
@@ -985,4 +1012,13 @@ async fn a_key_that_never_joined_is_not_a_member() {
         round
     );
     assert!(t.account(&stranger.node).await.is_none());
+    // A member's own reward account must still be of the reward mint (checked after the
+    // authority): a stake-mint account is WrongMint.
+    let op0 = t.nodes[0].operator.insecure_clone();
+    let wrong_mint = ix::set_reward_account(op0.pubkey(), t.task, t.nodes[0].stake_account);
+    assert_rejected!(
+        t,
+        GradualError::WrongMint,
+        t.send(&[wrong_mint], &[&op0]).await
+    );
 }

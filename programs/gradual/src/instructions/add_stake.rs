@@ -23,12 +23,11 @@ pub struct MoveStake<'info> {
         has_one = stake_vault @ GradualError::WrongVault
     )]
     pub task: Account<'info, Task>,
-    #[account(
-        mut,
-        has_one = task @ GradualError::WrongTask,
-        has_one = authority @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The authority's Node (`["node", task, authority]`): read and written by the handler
+    /// (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    #[account(mut)]
+    pub node: UncheckedAccount<'info>,
     pub stake_mint: InterfaceAccount<'info, Mint>,
     /// Source (add_stake) or destination (withdraw_stake) of the stake.
     #[account(mut, constraint = authority_stake_account.mint == task.stake_mint @ GradualError::WrongMint)]
@@ -41,6 +40,13 @@ pub struct MoveStake<'info> {
 pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
+    let mut node = Node::member(&a.node, &a.task.key())?;
+    require_keys_eq!(
+        node.authority,
+        a.authority.key(),
+        GradualError::Unauthorized
+    );
+    let node = &mut node;
     require!(args.amount > 0, GradualError::ZeroAmount);
     require!(
         matches!(a.task.status, TaskStatus::Active | TaskStatus::Paused),
@@ -48,7 +54,6 @@ pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
     );
     token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
     let task = &mut a.task;
-    let node = &mut a.node;
     let current = task.round_at(slot);
     let activation_round = task.activation_round(slot)?;
     task.settle_pending_stake(slot)?;
@@ -78,9 +83,10 @@ pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
         args.amount,
         task.stake_decimals,
     )?;
+    node.store(&a.node)?;
     emit!(StakeAdded {
         task: task.key(),
-        node: node.key(),
+        node: a.node.key(),
         amount: args.amount,
         activation_round,
     });

@@ -16,18 +16,23 @@ pub struct RequestUnstake<'info> {
     pub authority: Signer<'info>,
     #[account(mut)]
     pub task: Account<'info, Task>,
-    #[account(
-        mut,
-        has_one = task @ GradualError::WrongTask,
-        has_one = authority @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The authority's Node (`["node", task, authority]`): read and written by the handler
+    /// (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    #[account(mut)]
+    pub node: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
+    let mut node = Node::member(&ctx.accounts.node, &ctx.accounts.task.key())?;
+    require_keys_eq!(
+        node.authority,
+        ctx.accounts.authority.key(),
+        GradualError::Unauthorized
+    );
+    let node = &mut node;
     let task = &mut ctx.accounts.task;
-    let node = &mut ctx.accounts.node;
     require!(args.amount > 0, GradualError::ZeroAmount);
     require!(
         task.status != TaskStatus::Closed,
@@ -79,9 +84,10 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
         .checked_add(args.amount)
         .ok_or(GradualError::MathOverflow)?;
 
+    node.store(&ctx.accounts.node)?;
     emit!(UnstakeRequested {
         task: task.key(),
-        node: node.key(),
+        node: ctx.accounts.node.key(),
         amount: args.amount,
         release_round,
     });

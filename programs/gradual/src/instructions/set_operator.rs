@@ -17,20 +17,26 @@ pub struct SetOperatorArgs {
 pub struct SetOperator<'info> {
     pub authority: Signer<'info>,
     pub task: Account<'info, Task>,
-    #[account(
-        mut,
-        has_one = task @ GradualError::WrongTask,
-        has_one = authority @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The authority's Node (`["node", task, authority]`): read and written by the handler
+    /// (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    #[account(mut)]
+    pub node: UncheckedAccount<'info>,
 }
 
 pub fn handler(ctx: Context<SetOperator>, args: SetOperatorArgs) -> Result<()> {
-    let node = &mut ctx.accounts.node;
+    let mut node = Node::member(&ctx.accounts.node, &ctx.accounts.task.key())?;
+    require_keys_eq!(
+        node.authority,
+        ctx.accounts.authority.key(),
+        GradualError::Unauthorized
+    );
+    let node = &mut node;
     node.operator = args.operator;
+    node.store(&ctx.accounts.node)?;
     emit!(OperatorChanged {
         task: ctx.accounts.task.key(),
-        node: node.key(),
+        node: ctx.accounts.node.key(),
         operator: args.operator,
     });
     Ok(())

@@ -14,25 +14,36 @@ use anchor_spl::token_interface::TokenAccount;
 pub struct SetRewardAccount<'info> {
     pub authority: Signer<'info>,
     pub task: Account<'info, Task>,
-    #[account(
-        mut,
-        has_one = task @ GradualError::WrongTask,
-        has_one = authority @ GradualError::Unauthorized
-    )]
-    pub node: Account<'info, Node>,
+    /// The authority's Node (`["node", task, authority]`): read and written by the handler
+    /// (`Node::member`), so a key that never joined gets `NotAMember`.
+    /// CHECK: as documented above.
+    #[account(mut)]
+    pub node: UncheckedAccount<'info>,
     /// Reward-mint token account, any owner, not a vault of the task.
-    #[account(constraint = reward_account.mint == task.reward_mint @ GradualError::WrongMint)]
     pub reward_account: InterfaceAccount<'info, TokenAccount>,
 }
 
 pub fn handler(ctx: Context<SetRewardAccount>) -> Result<()> {
     let a = ctx.accounts;
+    let mut node = Node::member(&a.node, &a.task.key())?;
+    require_keys_eq!(
+        node.authority,
+        a.authority.key(),
+        GradualError::Unauthorized
+    );
+    // After the authority check, so a stranger learns nothing about the accounts it passed.
+    require_keys_eq!(
+        a.reward_account.mint,
+        a.task.reward_mint,
+        GradualError::WrongMint
+    );
     token_utils::require_not_vault(&a.task, &a.reward_account.key())?;
-    a.node.reward_account = a.reward_account.key();
+    node.reward_account = a.reward_account.key();
+    node.store(&a.node)?;
     emit!(RewardAccountChanged {
         task: a.task.key(),
         node: a.node.key(),
-        reward_account: a.node.reward_account,
+        reward_account: node.reward_account,
     });
     Ok(())
 }

@@ -1,6 +1,9 @@
 use crate::{
-    errors::GradualError, events::StakeWithdrawn, instructions::add_stake::MoveStake,
-    state::TaskStatus, token_utils,
+    errors::GradualError,
+    events::StakeWithdrawn,
+    instructions::add_stake::MoveStake,
+    state::{Node, TaskStatus},
+    token_utils,
 };
 use anchor_lang::prelude::*;
 
@@ -8,9 +11,15 @@ use anchor_lang::prelude::*;
 pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
+    let mut node = Node::member(&a.node, &a.task.key())?;
+    require_keys_eq!(
+        node.authority,
+        a.authority.key(),
+        GradualError::Unauthorized
+    );
+    let node = &mut node;
     token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
     let task = &mut a.task;
-    let node = &mut a.node;
     // A node under audit keeps its stake in the vault until the audit is resolved.
     require!(node.open_audits == 0, GradualError::OpenAuditAgainstNode);
     token_utils::require_not_vault(task, &a.authority_stake_account.key())?;
@@ -52,9 +61,10 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
         amount,
         task.stake_decimals,
     )?;
+    node.store(&a.node)?;
     emit!(StakeWithdrawn {
         task: task.key(),
-        node: node.key(),
+        node: a.node.key(),
         amount,
         destination: a.authority_stake_account.key(),
     });

@@ -138,6 +138,10 @@ export type AddStakeAsyncInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node?: Address<TAccountNode>;
   stakeMint: Address<TAccountStakeMint>;
   /** Source (add_stake) or destination (withdraw_stake) of the stake. */
@@ -258,6 +262,10 @@ export type AddStakeInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   stakeMint: Address<TAccountStakeMint>;
   /** Source (add_stake) or destination (withdraw_stake) of the stake. */
@@ -362,6 +370,10 @@ export type ParsedAddStakeInstruction<
   accounts: {
     authority: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The authority's Node (`["node", task, authority]`): read and written by the handler
+     * (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
     stakeMint: TAccountMetas[3];
     /** Source (add_stake) or destination (withdraw_stake) of the stake. */

@@ -118,6 +118,10 @@ export type RequestUnstakeAsyncInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node?: Address<TAccountNode>;
   amount: RequestUnstakeInstructionDataArgs["amount"];
 };
@@ -193,6 +197,10 @@ export type RequestUnstakeInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   amount: RequestUnstakeInstructionDataArgs["amount"];
 };
@@ -255,6 +263,10 @@ export type ParsedRequestUnstakeInstruction<
   accounts: {
     authority: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The authority's Node (`["node", task, authority]`): read and written by the handler
+     * (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
   };
   data: RequestUnstakeInstructionData;

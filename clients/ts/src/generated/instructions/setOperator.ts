@@ -119,6 +119,10 @@ export type SetOperatorAsyncInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node?: Address<TAccountNode>;
   operator: SetOperatorInstructionDataArgs["operator"];
 };
@@ -190,6 +194,10 @@ export type SetOperatorInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   operator: SetOperatorInstructionDataArgs["operator"];
 };
@@ -252,6 +260,10 @@ export type ParsedSetOperatorInstruction<
   accounts: {
     authority: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The authority's Node (`["node", task, authority]`): read and written by the handler
+     * (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
   };
   data: SetOperatorInstructionData;

@@ -113,6 +113,10 @@ export type SetRewardAccountAsyncInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node?: Address<TAccountNode>;
   /** Reward-mint token account, any owner, not a vault of the task. */
   rewardAccount: Address<TAccountRewardAccount>;
@@ -191,6 +195,10 @@ export type SetRewardAccountInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   /** Reward-mint token account, any owner, not a vault of the task. */
   rewardAccount: Address<TAccountRewardAccount>;
@@ -259,6 +267,10 @@ export type ParsedSetRewardAccountInstruction<
   accounts: {
     authority: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The authority's Node (`["node", task, authority]`): read and written by the handler
+     * (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
     /** Reward-mint token account, any owner, not a vault of the task. */
     rewardAccount: TAccountMetas[3];

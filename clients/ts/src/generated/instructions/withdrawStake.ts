@@ -129,6 +129,10 @@ export type WithdrawStakeAsyncInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node?: Address<TAccountNode>;
   stakeMint: Address<TAccountStakeMint>;
   /** Source (add_stake) or destination (withdraw_stake) of the stake. */
@@ -243,6 +247,10 @@ export type WithdrawStakeInput<
 > = {
   authority: TransactionSigner<TAccountAuthority>;
   task: Address<TAccountTask>;
+  /**
+   * The authority's Node (`["node", task, authority]`): read and written by the handler
+   * (`Node::member`), so a key that never joined gets `NotAMember`.
+   */
   node: Address<TAccountNode>;
   stakeMint: Address<TAccountStakeMint>;
   /** Source (add_stake) or destination (withdraw_stake) of the stake. */
@@ -341,6 +349,10 @@ export type ParsedWithdrawStakeInstruction<
   accounts: {
     authority: TAccountMetas[0];
     task: TAccountMetas[1];
+    /**
+     * The authority's Node (`["node", task, authority]`): read and written by the handler
+     * (`Node::member`), so a key that never joined gets `NotAMember`.
+     */
     node: TAccountMetas[2];
     stakeMint: TAccountMetas[3];
     /** Source (add_stake) or destination (withdraw_stake) of the stake. */
