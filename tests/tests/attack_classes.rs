@@ -76,8 +76,16 @@ async fn missing_owner_check() {
         }),
     );
     let op = t.nodes[0].operator.insecure_clone();
+    // Instructions that read their Node by hand (`Node::member`) check the owner themselves.
     let ix = ix::with_account(
         ix::request_unstake(op.pubkey(), t.task, 50_000),
+        2,
+        AccountMeta::new(fake, false),
+    );
+    assert_rejected!(t, GradualError::NotAMember, t.send(&[ix], &[&op]).await);
+    // Those that keep `Account<Node>` get Anchor's owner check.
+    let ix = ix::with_account(
+        ix::close_node(op.pubkey(), t.task),
         2,
         AccountMeta::new(fake, false),
     );

@@ -121,6 +121,30 @@ fn address(account: &str) -> Option<&'static str> {
     }
 }
 
+/// Relations (`account` is the field of that name in the listed accounts) of the node
+/// instructions that read their Node by hand (`Node::member`, for the `NotAMember` error):
+/// the checks are the ones `has_one` made, so the IDL keeps what `has_one` described.
+fn relations(ix: &str, account: &str) -> &'static [&'static str] {
+    match (ix, account) {
+        (
+            "submit" | "begin_distribution" | "claim_reward" | "add_stake" | "withdraw_stake"
+            | "request_unstake" | "set_operator" | "set_reward_account",
+            "task",
+        ) => &["node"],
+        ("submit" | "begin_distribution", "operator") => &["node"],
+        (
+            "add_stake" | "withdraw_stake" | "request_unstake" | "set_operator"
+            | "set_reward_account",
+            "authority",
+        ) => &["node"],
+        ("claim_reward", "reward_account") => &["node"],
+        ("raise_audit", "task") => &["raiser"],
+        ("raise_audit", "operator") => &["raiser"],
+        ("vote", "operator") => &["voter"],
+        _ => &[],
+    }
+}
+
 /// Adds the seeds and addresses above to `idl`; returns how many accounts got each.
 pub fn describe(idl: &mut Idl) -> (usize, usize) {
     let (mut pdas, mut addresses) = (0, 0);
@@ -144,6 +168,11 @@ pub fn describe(idl: &mut Idl) -> (usize, usize) {
                         program: None,
                     });
                     pdas += 1;
+                }
+            }
+            for r in relations(&ix.name, &acc.name) {
+                if !acc.relations.iter().any(|x| x == r) {
+                    acc.relations.push((*r).to_string());
                 }
             }
             if acc.address.is_none() {
