@@ -106,6 +106,11 @@ ok() { local what=$1; shift; if out=$("$GRADUAL" -u "$URL" "$@" 2>&1); then log 
 refused() { local what=$1 pattern=$2; shift 2
   if out=$("$GRADUAL" -u "$URL" "$@" 2>&1); then log "cli $what: FAIL (accepted)"; fail=1
   elif grep -q "$pattern" <<<"$out"; then log "cli $what refused: $(tail -1 <<<"$out")"; else log "cli $what: FAIL: $out"; fail=1; fi; }
+# `exits WHAT CODE PATTERN ARGS...`: the command exits with CODE and says PATTERN.
+exits() { local what=$1 code=$2 pattern=$3; shift 3; local rc=0
+  out=$("$GRADUAL" -u "$URL" "$@" 2>&1) || rc=$?
+  if [[ $rc == "$code" ]] && grep -q "$pattern" <<<"$out"; then log "cli $what: OK (exit $rc: $(tail -1 <<<"$out"))"
+  else log "cli $what: FAIL (exit $rc, wanted $code): $out"; fail=1; fi; }
 L="$WORK/layout.json"
 AUTH=$(j "$L" authority); AREW=$(j "$L" authority_rewards)
 KP1=$(j "$L" nodes.1.keypair); STAKE1=$(j "$L" nodes.1.stake_account); REW1=$(j "$L" nodes.1.reward_account)
@@ -142,7 +147,16 @@ refused "task update (round in flight)" "UpdateAffectsRoundInFlight" -k "$AUTH" 
 ok "task pause" -k "$AUTH" task pause "$T2"
 ok "task resume" -k "$AUTH" task resume "$T2"
 ok "task pause (again)" -k "$AUTH" task pause "$T2"
+# node run: SIGTERM stops it cleanly (exit 0); terminal states have their own exit codes.
+"$GRADUAL" -u "$URL" -k "$KP1" node run "$T2" --stake-account "$STAKE1" --store "$WORK/t2-store.json" > "$WORK/t2-run.log" 2>&1 &
+T2_PID=$!
+sleep 4
+kill -TERM "$T2_PID"; rc=0; wait "$T2_PID" || rc=$?
+[[ $rc == 0 ]] && grep -q "SIGTERM: stopping" "$WORK/t2-run.log" && log "cli node run (SIGTERM): OK (exit 0)" \
+  || { log "cli node run (SIGTERM): FAIL (exit $rc): $(cat "$WORK/t2-run.log")"; fail=1; }
+exits "node run (not a member)" 4 "not a member" -k "$AUTH" node run "$T2" --stake-account "$AREW"
 ok "task close" -k "$AUTH" task close "$T2" --to "$AREW"
+exits "node run (task closed)" 3 "is closed" -k "$KP1" node run "$T2" --stake-account "$STAKE1"
 ok "node withdraw (closed task)" -k "$KP1" node withdraw "$T2" --to "$STAKE1"
 "$GRADUAL" -u "$URL" -k "$KP0" node reclaim "$TASK" --output json > "$WORK/reclaim.json" \
   && log "cli node reclaim: OK $(cat "$WORK/reclaim.json")" || { log "cli node reclaim: FAIL"; fail=1; }

@@ -46,7 +46,8 @@ fn solana_cli_setting(key: &str) -> Option<String> {
     })
 }
 
-/// Reads a Solana keypair file (JSON array of 64 bytes).
+/// Reads a Solana keypair file (JSON array of 64 bytes). Like ssh with a private key, refuses
+/// a file that its group or other users can read or write.
 pub fn read_keypair(path: &Path) -> Result<solana_keypair::Keypair> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
@@ -54,6 +55,7 @@ pub fn read_keypair(path: &Path) -> Result<solana_keypair::Keypair> {
             path.display()
         )
     })?;
+    check_private(path)?;
     let bytes: Vec<u8> = serde_json::from_str(&text).with_context(|| {
         format!(
             "{} is not a keypair file (a JSON array of 64 numbers)",
@@ -62,6 +64,45 @@ pub fn read_keypair(path: &Path) -> Result<solana_keypair::Keypair> {
     })?;
     solana_keypair::Keypair::try_from(bytes.as_slice())
         .map_err(|e| anyhow::anyhow!("{}: invalid keypair: {e}", path.display()))
+}
+
+/// Refuses a key file that anyone but its owner may read or write (`chmod 600` fixes it).
+pub fn check_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("cannot stat {}", path.display()))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            bail!(
+                "keypair {} is accessible by other users (permissions {mode:04o}): a key file must \
+                 be private; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes a key file readable and writable by its owner only.
+pub fn write_private(path: &Path, contents: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
 }
 
 /// `task.toml`: what `gradual task create` needs.

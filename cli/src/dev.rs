@@ -66,9 +66,9 @@ pub async fn bootstrap(
         .await?;
     std::fs::create_dir_all(out)?;
     let authority_path = out.join("authority.json");
-    std::fs::write(
+    crate::config::write_private(
         &authority_path,
-        serde_json::to_string(&authority.to_bytes().to_vec())?,
+        &serde_json::to_string(&authority.to_bytes().to_vec())?,
     )?;
     // Operators are set up a few at a time (each is five confirmed transactions).
     use futures::StreamExt;
@@ -88,7 +88,10 @@ pub async fn bootstrap(
                     )
                     .await?;
                 let path = out.join(format!("node-{i}.json"));
-                std::fs::write(&path, serde_json::to_string(&operator.to_bytes().to_vec())?)?;
+                crate::config::write_private(
+                    &path,
+                    &serde_json::to_string(&operator.to_bytes().to_vec())?,
+                )?;
                 Ok((
                     i,
                     json!({

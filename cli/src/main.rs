@@ -185,6 +185,11 @@ fn main() {
         }
     });
     if let Err(e) = result {
+        // A terminal state of `node run`: its own exit code and a one-line reason.
+        if let Some(t) = e.downcast_ref::<ops::Terminal>() {
+            eprintln!("{t}");
+            std::process::exit(t.code);
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

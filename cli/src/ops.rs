@@ -631,11 +631,30 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 None => signer.pubkey(),
             };
             let node = pda::node(&task, &authority).0;
-            let state = accounts::fetch_node(client.chain().as_ref(), &node)
-                .await
-                .with_context(|| {
-                    format!("{authority} has not joined task {task}: run `gradual node join` first")
-                })?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            if t.status == gradual::state::TaskStatus::Closed {
+                return Err(Terminal::task_closed(task).into());
+            }
+            let Ok(state) = accounts::fetch_node(client.chain().as_ref(), &node).await else {
+                return Err(Terminal {
+                    code: Terminal::NOT_A_MEMBER,
+                    reason: format!(
+                        "{authority} is not a member of task {task} (no node at {node}): run \
+                         `gradual node join` first"
+                    ),
+                }
+                .into());
+            };
+            if state.bonded()? == 0 && state.unbonding == 0 {
+                return Err(Terminal {
+                    code: Terminal::NODE_EXITED,
+                    reason: format!(
+                        "node {node} has no stake left (fully exited): nothing to run; `gradual \
+                         node close` returns its rent"
+                    ),
+                }
+                .into());
+            }
             if state.operator != signer.pubkey() {
                 bail!(
                     "node {node}'s operator is {}, not this keypair ({}): run with the operator key",
@@ -661,7 +680,6 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     store_path,
                 },
             )?;
-            let t = accounts::fetch_task(chain.as_ref(), &task).await?;
             let stop_at = match exit_after_round {
                 Some(r) => Some(
                     t.schedule()
@@ -671,14 +689,28 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 ),
                 None => None,
             };
-            eprintln!("running node {node} on task {task} (Ctrl-C to stop)");
+            eprintln!("running node {node} on task {task} (Ctrl-C or SIGTERM to stop)");
+            // SIGINT/SIGTERM end the loop between two awaits: an abandoned send either landed
+            // (the next run reads it from the chain) or did not; the store is written on every
+            // change, so nothing is lost and nothing is sent twice.
+            let stop = stop_signal();
+            tokio::pin!(stop);
+            let mut terminal = None;
             let spinner = indicatif::ProgressBar::new_spinner();
             // Ticks at the slots where something may be due (window edges, crank turns, a few
             // looks inside audit and upload windows), not on a fixed poll.
             let mut slot_time = SlotClock::default();
             loop {
                 let tick_started = std::time::Instant::now();
-                let wake = match runner.tick().await {
+                let tick = tokio::select! {
+                    biased;
+                    name = &mut stop => {
+                        eprintln!("{name}: stopping (the store is saved)");
+                        break;
+                    }
+                    tick = runner.tick() => tick,
+                };
+                let wake = match tick {
                     Ok(report) => {
                         spinner.set_message(format!(
                             "slot {}, round {}",
@@ -705,7 +737,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     }
                     // Terminal: nothing more to do for this task, and retrying would spin.
                     Err(gradual_sdk::error::SdkError::TaskClosed(task)) => {
-                        eprintln!("task {task} is closed: nothing left to run, exiting");
+                        terminal = Some(Terminal::task_closed(task));
                         break;
                     }
                     Err(e) => {
@@ -713,16 +745,81 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                         Duration::from_secs(2)
                     }
                 };
-                tokio::time::sleep(wake).await;
+                tokio::select! {
+                    biased;
+                    name = &mut stop => {
+                        eprintln!("{name}: stopping (the store is saved)");
+                        break;
+                    }
+                    _ = tokio::time::sleep(wake) => {}
+                }
             }
             let stats = rpc.stats();
             eprintln!(
                 "rpc requests by method: {}",
                 serde_json::to_string(&stats.by_method())?
             );
+            if let Some(t) = terminal {
+                return Err(t.into());
+            }
         }
     }
     Ok(())
+}
+
+/// A terminal state of `gradual node run`: nothing more to do, so it exits with its own code
+/// and a one-line reason (main prints it without the `error:` prefix of a failure).
+#[derive(Debug)]
+pub struct Terminal {
+    pub code: i32,
+    pub reason: String,
+}
+
+impl Terminal {
+    /// The task is closed.
+    pub const TASK_CLOSED: i32 = 3;
+    /// The key has no node on the task (never joined, or the node was closed).
+    pub const NOT_A_MEMBER: i32 = 4;
+    /// The node has no stake left, active, pending or unbonding.
+    pub const NODE_EXITED: i32 = 5;
+
+    fn task_closed(task: Pubkey) -> Self {
+        Terminal {
+            code: Self::TASK_CLOSED,
+            reason: format!("task {task} is closed: nothing left to run"),
+        }
+    }
+}
+
+impl std::fmt::Display for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl std::error::Error for Terminal {}
+
+/// Resolves with the signal's name on the first SIGINT or SIGTERM.
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
 }
 
 /// The cluster's slot time, measured from the slots seen (400 ms until 50 slots were seen),

@@ -113,6 +113,25 @@ fn wrong_cluster_and_missing_keypair_say_what_to_do() {
         &kp,
     )
     .unwrap();
+    // A key file others can read is refused before anything is sent, as ssh does.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = gradual(&[
+        "node",
+        "status",
+        "11111111111111111111111111111111",
+        "-u",
+        "http://127.0.0.1:9",
+        "-k",
+        kp.to_str().unwrap(),
+    ]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("accessible by other users (permissions 0644)") && err.contains("chmod 600"),
+        "{err}"
+    );
+    std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
     let o = gradual(&[
         "node",
         "status",
