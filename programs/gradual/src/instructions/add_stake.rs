@@ -40,12 +40,7 @@ pub struct MoveStake<'info> {
 pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
-    let mut node = Node::member(&a.node, &a.task.key())?;
-    require_keys_eq!(
-        node.authority,
-        a.authority.key(),
-        GradualError::Unauthorized
-    );
+    let mut node = Node::owned_by(&a.node, &a.task.key(), &a.authority.key())?;
     let node = &mut node;
     require!(args.amount > 0, GradualError::ZeroAmount);
     require!(

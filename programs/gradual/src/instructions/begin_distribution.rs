@@ -44,8 +44,7 @@ pub fn handler(ctx: Context<BeginDistribution>, args: BeginDistributionArgs) -> 
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task_key = a.task.key();
-    let node = Node::member(&a.node, &task_key)?;
-    require_keys_eq!(node.operator, a.operator.key(), GradualError::Unauthorized);
+    let node = Node::operated_by(&a.node, &task_key, &a.operator.key())?;
     let round_info = a.round.to_account_info();
     let mut round_data = round_info.try_borrow_mut_data()?;
     let view = Round::view_of(&mut round_data, &task_key, args.round)?;

@@ -81,12 +81,7 @@ pub fn handler(ctx: Context<RaiseAudit>, args: RaiseAuditArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task_key = a.task.key();
-    let raiser = Node::member(&a.raiser, &task_key)?;
-    require_keys_eq!(
-        raiser.operator,
-        a.operator.key(),
-        GradualError::Unauthorized
-    );
+    let raiser = Node::operated_by(&a.raiser, &task_key, &a.operator.key())?;
     require_keys_eq!(
         a.raiser_payout.owner,
         raiser.authority,

@@ -25,12 +25,11 @@ pub struct RequestUnstake<'info> {
 
 pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
-    let mut node = Node::member(&ctx.accounts.node, &ctx.accounts.task.key())?;
-    require_keys_eq!(
-        node.authority,
-        ctx.accounts.authority.key(),
-        GradualError::Unauthorized
-    );
+    let mut node = Node::owned_by(
+        &ctx.accounts.node,
+        &ctx.accounts.task.key(),
+        &ctx.accounts.authority.key(),
+    )?;
     let node = &mut node;
     let task = &mut ctx.accounts.task;
     require!(args.amount > 0, GradualError::ZeroAmount);

@@ -1,5 +1,4 @@
 use crate::{
-    errors::GradualError,
     events::OperatorChanged,
     state::{Node, Task},
 };
@@ -25,12 +24,11 @@ pub struct SetOperator<'info> {
 }
 
 pub fn handler(ctx: Context<SetOperator>, args: SetOperatorArgs) -> Result<()> {
-    let mut node = Node::member(&ctx.accounts.node, &ctx.accounts.task.key())?;
-    require_keys_eq!(
-        node.authority,
-        ctx.accounts.authority.key(),
-        GradualError::Unauthorized
-    );
+    let mut node = Node::owned_by(
+        &ctx.accounts.node,
+        &ctx.accounts.task.key(),
+        &ctx.accounts.authority.key(),
+    )?;
     let node = &mut node;
     node.operator = args.operator;
     node.store(&ctx.accounts.node)?;

@@ -25,12 +25,7 @@ pub struct SetRewardAccount<'info> {
 
 pub fn handler(ctx: Context<SetRewardAccount>) -> Result<()> {
     let a = ctx.accounts;
-    let mut node = Node::member(&a.node, &a.task.key())?;
-    require_keys_eq!(
-        node.authority,
-        a.authority.key(),
-        GradualError::Unauthorized
-    );
+    let mut node = Node::owned_by(&a.node, &a.task.key(), &a.authority.key())?;
     // After the authority check, so a stranger learns nothing about the accounts it passed.
     require_keys_eq!(
         a.reward_account.mint,

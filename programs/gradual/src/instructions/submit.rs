@@ -71,8 +71,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task = &a.task;
-    let mut node = Node::member(&a.node, &task.key())?;
-    require_keys_eq!(node.operator, a.operator.key(), GradualError::Unauthorized);
+    let mut node = Node::operated_by(&a.node, &task.key(), &a.operator.key())?;
     require!(
         matches!(task.status, TaskStatus::Active | TaskStatus::Paused),
         GradualError::TaskNotActive

@@ -42,8 +42,7 @@ pub struct CastVote<'info> {
 pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
-    let voter = Node::member(&a.voter, &a.audit.task)?;
-    require_keys_eq!(voter.operator, a.operator.key(), GradualError::Unauthorized);
+    let voter = Node::operated_by(&a.voter, &a.audit.task, &a.operator.key())?;
     let audit = &mut a.audit;
     let voter_key = a.voter.key();
     require!(

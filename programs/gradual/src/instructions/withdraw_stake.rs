@@ -11,12 +11,7 @@ use anchor_lang::prelude::*;
 pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
-    let mut node = Node::member(&a.node, &a.task.key())?;
-    require_keys_eq!(
-        node.authority,
-        a.authority.key(),
-        GradualError::Unauthorized
-    );
+    let mut node = Node::owned_by(&a.node, &a.task.key(), &a.authority.key())?;
     let node = &mut node;
     token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
     let task = &mut a.task;

@@ -191,7 +191,22 @@ impl Node {
         Ok(node)
     }
 
-    /// Writes a node read by [`Node::member`] back to its account.
+    /// [`Node::member`] sent by its operator (the hot key): `Unauthorized` otherwise.
+    pub fn operated_by(info: &AccountInfo, task: &Pubkey, operator: &Pubkey) -> Result<Node> {
+        let node = Node::member(info, task)?;
+        require_keys_eq!(node.operator, *operator, GradualError::Unauthorized);
+        Ok(node)
+    }
+
+    /// [`Node::member`] sent by its authority (the cold key): `Unauthorized` otherwise.
+    pub fn owned_by(info: &AccountInfo, task: &Pubkey, authority: &Pubkey) -> Result<Node> {
+        let node = Node::member(info, task)?;
+        require_keys_eq!(node.authority, *authority, GradualError::Unauthorized);
+        Ok(node)
+    }
+
+    /// Writes a node read by [`Node::member`] back to its account. A handler that changes the
+    /// node calls it once, after its last change (Anchor's `exit` does not see this account).
     pub fn store(&self, info: &AccountInfo) -> Result<()> {
         let mut data = info.try_borrow_mut_data()?;
         self.try_serialize(&mut &mut data[..])
