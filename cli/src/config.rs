@@ -101,6 +101,12 @@ pub fn write_private(path: &Path, contents: &str) -> Result<()> {
     let mut file = options
         .open(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // `mode` applies only when the file is created: tighten an existing one too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     file.write_all(contents.as_bytes())?;
     Ok(())
 }

@@ -184,6 +184,9 @@ fn main() {
             }
         }
     });
+    // Work may still run on a blocking thread (a stop during `node run`'s work window): the
+    // store is saved and the proof is recomputed on the next start, so do not wait for it.
+    runtime.shutdown_background();
     if let Err(e) = result {
         // A terminal state of `node run`: its own exit code and a one-line reason.
         if let Some(t) = e.downcast_ref::<ops::Terminal>() {

@@ -612,6 +612,8 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             store,
             exit_after_round,
         } => {
+            // Installed first, so a stop during start-up is also clean.
+            let stop = stop_signal()?;
             let work = HashChain { iterations };
             let logic: Arc<dyn gradual_sdk::node::TaskLogic> = match logic.as_str() {
                 "hash-chain" => Arc::new(work),
@@ -635,15 +637,20 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             if t.status == gradual::state::TaskStatus::Closed {
                 return Err(Terminal::task_closed(task).into());
             }
-            let Ok(state) = accounts::fetch_node(client.chain().as_ref(), &node).await else {
-                return Err(Terminal {
-                    code: Terminal::NOT_A_MEMBER,
-                    reason: format!(
-                        "{authority} is not a member of task {task} (no node at {node}): run \
+            let state = match accounts::fetch_node(client.chain().as_ref(), &node).await {
+                Ok(state) => state,
+                // Only a missing Node is terminal; an RPC failure is an error (exit 1).
+                Err(gradual_sdk::error::SdkError::NotFound { .. }) => {
+                    return Err(Terminal {
+                        code: Terminal::NOT_A_MEMBER,
+                        reason: format!(
+                            "{authority} is not a member of task {task} (no node at {node}): run \
                          `gradual node join` first"
-                    ),
+                        ),
+                    }
+                    .into());
                 }
-                .into());
+                Err(e) => return Err(e.into()),
             };
             if state.bonded()? == 0 && state.unbonding == 0 {
                 return Err(Terminal {
@@ -693,7 +700,6 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             // SIGINT/SIGTERM end the loop between two awaits: an abandoned send either landed
             // (the next run reads it from the chain) or did not; the store is written on every
             // change, so nothing is lost and nothing is sent twice.
-            let stop = stop_signal();
             tokio::pin!(stop);
             let mut terminal = None;
             let spinner = indicatif::ProgressBar::new_spinner();
@@ -799,26 +805,27 @@ impl std::fmt::Display for Terminal {
 
 impl std::error::Error for Terminal {}
 
-/// Resolves with the signal's name on the first SIGINT or SIGTERM.
-async fn stop_signal() -> &'static str {
+/// A future that resolves with the signal's name on the first SIGINT or SIGTERM; the handlers
+/// are installed when this is called, not when the future is first polled.
+fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = tokio::signal::ctrl_c() => "SIGINT",
+        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = int.recv() => "SIGINT",
                 _ = term.recv() => "SIGTERM",
-            },
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
             }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
-        "Ctrl-C"
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        })
     }
 }
 
