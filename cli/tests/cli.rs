@@ -115,16 +115,19 @@ fn wrong_cluster_and_missing_keypair_say_what_to_do() {
     .unwrap();
     // A key file others can read is refused before anything is sent, as ssh does.
     use std::os::unix::fs::PermissionsExt;
+    let node_status = || {
+        gradual(&[
+            "node",
+            "status",
+            "11111111111111111111111111111111",
+            "-u",
+            "http://127.0.0.1:9",
+            "-k",
+            kp.to_str().unwrap(),
+        ])
+    };
     std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let o = gradual(&[
-        "node",
-        "status",
-        "11111111111111111111111111111111",
-        "-u",
-        "http://127.0.0.1:9",
-        "-k",
-        kp.to_str().unwrap(),
-    ]);
+    let o = node_status();
     let (_, err) = text(&o);
     assert_eq!(o.status.code(), Some(1));
     assert!(
@@ -132,15 +135,7 @@ fn wrong_cluster_and_missing_keypair_say_what_to_do() {
         "{err}"
     );
     std::fs::set_permissions(&kp, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let o = gradual(&[
-        "node",
-        "status",
-        "11111111111111111111111111111111",
-        "-u",
-        "http://127.0.0.1:9",
-        "-k",
-        kp.to_str().unwrap(),
-    ]);
+    let o = node_status();
     let (_, err) = text(&o);
     assert!(!o.status.success());
     assert!(err.contains("cannot reach http://127.0.0.1:9"), "{err}");

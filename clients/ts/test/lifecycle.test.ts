@@ -50,6 +50,9 @@ class TxError extends Error {
   }
 }
 
+/** An `assert.rejects` check: the transaction failed with the program's error `code`. */
+const programError = (code: number) => (e: unknown) => e instanceof TxError && e.code === code;
+
 class Chain {
   readonly svm = new LiteSVM();
   cu: Record<string, bigint> = {};
@@ -290,7 +293,7 @@ test('a round from task creation to claimed rewards, through the generated clien
             proof: [new TextEncoder().encode('again')],
           }),
         ]),
-      (e: unknown) => e instanceof TxError && e.code === g.GRADUAL_ERROR__ALREADY_SUBMITTED,
+      programError(g.GRADUAL_ERROR__ALREADY_SUBMITTED),
     );
     assert.deepEqual(chain.data(shard), before);
     assert.match(g.getGradualErrorMessage(g.GRADUAL_ERROR__ALREADY_SUBMITTED), /already/i);
@@ -312,7 +315,7 @@ test('a round from task creation to claimed rewards, through the generated clien
             proof: [new TextEncoder().encode('x')],
           }),
         ]),
-      (e: unknown) => e instanceof TxError && e.code === g.GRADUAL_ERROR__NOT_A_MEMBER,
+      programError(g.GRADUAL_ERROR__NOT_A_MEMBER),
     );
   });
 

@@ -41,7 +41,6 @@ pub fn handler(ctx: Context<MoveStake>, args: AddStakeArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let mut node = Node::owned_by(&a.node, &a.task.key(), &a.authority.key())?;
-    let node = &mut node;
     require!(args.amount > 0, GradualError::ZeroAmount);
     require!(
         matches!(a.task.status, TaskStatus::Active | TaskStatus::Paused),

@@ -30,7 +30,6 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
         &ctx.accounts.task.key(),
         &ctx.accounts.authority.key(),
     )?;
-    let node = &mut node;
     let task = &mut ctx.accounts.task;
     require!(args.amount > 0, GradualError::ZeroAmount);
     require!(

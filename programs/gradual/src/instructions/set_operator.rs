@@ -29,7 +29,6 @@ pub fn handler(ctx: Context<SetOperator>, args: SetOperatorArgs) -> Result<()> {
         &ctx.accounts.task.key(),
         &ctx.accounts.authority.key(),
     )?;
-    let node = &mut node;
     node.operator = args.operator;
     node.store(&ctx.accounts.node)?;
     emit!(OperatorChanged {

@@ -12,7 +12,6 @@ pub fn handler(ctx: Context<MoveStake>) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let mut node = Node::owned_by(&a.node, &a.task.key(), &a.authority.key())?;
-    let node = &mut node;
     token_utils::check_token_program(&a.stake_mint.to_account_info(), &a.token_program)?;
     let task = &mut a.task;
     // A node under audit keeps its stake in the vault until the audit is resolved.
