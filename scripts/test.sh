@@ -9,3 +9,5 @@ export RUST_LOG="${RUST_LOG:-error}"
 cargo test --workspace --locked -- --nocapture "$@"
 # The generated TypeScript client against the same .so (staleness check + lifecycle test).
 scripts/ts-test.sh
+# The example external logic (Python) against a fake RPC endpoint.
+python3 examples/token-indexer/test_indexer.py

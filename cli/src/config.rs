@@ -141,6 +141,74 @@ pub struct TaskFile {
     pub jury_size: u16,
     /// Round rules.
     pub rounds: RoundsFile,
+    /// What nodes must run (set on chain from round 0; `gradual node run` refuses other code).
+    #[serde(default)]
+    pub logic: Option<LogicFile>,
+}
+
+/// `[logic]` of task.toml: the task's logic descriptor.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LogicFile {
+    /// `builtin:hash-chain`, or where operators get an external logic (a URL).
+    pub uri: String,
+    /// The external logic's executable, hashed here (sha256); or give `hash`.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// The code hash, 64 hex digits (instead of `file`).
+    #[serde(default)]
+    pub hash: Option<String>,
+    /// Parameters (UTF-8): `iterations=<n>` for the hash chain, the arguments of an external
+    /// logic (e.g. `--slots 20`).
+    #[serde(default)]
+    pub params: String,
+}
+
+impl LogicFile {
+    /// (uri, hash, params) as the program stores them; relative files are read from `base`.
+    pub fn resolve(&self, base: &Path) -> Result<(String, [u8; 32], Vec<u8>)> {
+        use gradual_sdk::node::descriptor;
+        let hash = match (&self.file, &self.hash) {
+            (Some(_), Some(_)) => bail!("[logic] has both file and hash: give one"),
+            (Some(f), None) => {
+                let path = if f.is_absolute() {
+                    f.clone()
+                } else {
+                    base.join(f)
+                };
+                descriptor::file_hash(&path)
+                    .with_context(|| format!("[logic] file {} cannot be read", path.display()))?
+            }
+            (None, Some(h)) => parse_hash(h)?,
+            (None, None) if self.uri.starts_with("builtin:") => descriptor::builtin_hash(&self.uri),
+            (None, None) => bail!("[logic] needs file or hash for {}", self.uri),
+        };
+        if self.uri == descriptor::BUILTIN_HASH_CHAIN
+            && descriptor::parse_hash_chain_params(self.params.as_bytes()).is_none()
+        {
+            bail!("[logic] params of {} must be iterations=<n>", self.uri);
+        }
+        if self.uri.len() > gradual::constants::MAX_LOGIC_URI_LEN as usize
+            || self.params.len() > gradual::constants::MAX_LOGIC_PARAMS_LEN as usize
+        {
+            bail!("[logic] uri is limited to 96 bytes and params to 128");
+        }
+        Ok((self.uri.clone(), hash, self.params.clone().into_bytes()))
+    }
+}
+
+/// 64 hex digits.
+pub fn parse_hash(h: &str) -> Result<[u8; 32]> {
+    let h = h.trim();
+    anyhow::ensure!(
+        h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()),
+        "a hash is 64 hex digits, not {h:?}"
+    );
+    let mut out = [0u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&h[2 * i..2 * i + 2], 16)?;
+    }
+    Ok(out)
 }
 
 fn default_delay() -> u64 {

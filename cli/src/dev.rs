@@ -12,6 +12,24 @@ use serde_json::json;
 use solana_signer::Signer;
 use std::path::Path;
 
+/// When round 0 starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start {
+    /// This many slots after the current slot.
+    In(u64),
+    /// At this slot.
+    At(u64),
+}
+
+impl Start {
+    fn slot(self, now: u64) -> u64 {
+        match self {
+            Start::In(n) => now + n,
+            Start::At(s) => s,
+        }
+    }
+}
+
 /// Creates two mints, a task funded for 20 rounds (starting `start_in_slots` from now, room for
 /// at least 64 nodes) and `nodes` joined operators on a local validator; writes each operator's keypair to `out/node-<i>.json`; prints the layout as JSON.
 pub async fn bootstrap(
@@ -20,7 +38,8 @@ pub async fn bootstrap(
     round_slots: u64,
     out: &Path,
     policy: crate::config::AuditPolicy,
-    start_in_slots: u64,
+    start: Start,
+    logic: Option<crate::config::LogicFile>,
 ) -> Result<()> {
     anyhow::ensure!(round_slots >= 20, "--round-slots must be at least 20");
     let max_nodes = u32::try_from(nodes.max(64)).context("--nodes is too large")?;
@@ -52,7 +71,7 @@ pub async fn bootstrap(
             w.stake_mint,
             CreateTaskArgs {
                 task_id: slot,
-                start_slot: slot + start_in_slots,
+                start_slot: start.slot(slot),
                 max_nodes,
                 config,
                 trust_flags: 0,
@@ -61,6 +80,16 @@ pub async fn bootstrap(
             },
         )
         .await?;
+    // What nodes must run from round 0 (default: the built-in hash chain as `node run` runs it).
+    let logic = logic.unwrap_or(crate::config::LogicFile {
+        uri: gradual_sdk::node::descriptor::BUILTIN_HASH_CHAIN.into(),
+        file: None,
+        hash: None,
+        params: "iterations=30000".into(),
+    });
+    let (uri, hash, params) = logic.resolve(Path::new("."))?;
+    let ixn = gradual_sdk::ix::set_task_logic(authority.pubkey(), task, 0, uri, hash, params);
+    chain.send(&[ixn], &authority, &[]).await?;
     client
         .fund(&authority, &task, w.authority_rewards, 20_000_000)
         .await?;
@@ -113,6 +142,7 @@ pub async fn bootstrap(
         "{}",
         json!({
             "task": task.to_string(),
+            "start_slot": start.slot(slot),
             "reward_mint": w.reward_mint.to_string(),
             "stake_mint": w.stake_mint.to_string(),
             "authority": authority_path.display().to_string(),

@@ -4,7 +4,9 @@
 mod config;
 mod demo;
 mod dev;
+mod metrics;
 mod ops;
+mod run;
 mod setup;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -18,14 +20,17 @@ use std::path::PathBuf;
 )]
 struct Cli {
     /// RPC URL or moniker (localhost, devnet, testnet, mainnet-beta; l, d, t, m).
-    #[arg(short = 'u', long, global = true)]
+    #[arg(short = 'u', long, global = true, env = "GRADUAL_URL")]
     url: Option<String>,
     /// Keypair file (default: the Solana CLI config's, else ~/.config/solana/id.json).
-    #[arg(short = 'k', long, global = true)]
+    #[arg(short = 'k', long, global = true, env = "GRADUAL_KEYPAIR")]
     keypair: Option<PathBuf>,
     /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Output::Human)]
+    #[arg(long, global = true, value_enum, env = "GRADUAL_OUTPUT", default_value_t = Output::Human)]
     output: Output,
+    /// Log format (logs go to stderr; the level comes from GRADUAL_LOG, e.g. `debug`).
+    #[arg(long, global = true, value_enum, env = "GRADUAL_LOG_FORMAT", default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
     /// Highest compute-unit price paid for priority, in micro-lamports per compute unit (the
     /// price offered is the 75th percentile of recent fees on the transaction's accounts, up to
     /// this; 0: never pay priority).
@@ -39,6 +44,14 @@ struct Cli {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     Human,
+    Json,
+}
+
+/// Log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Human,
+    /// One JSON object per line (for log shippers).
     Json,
 }
 
@@ -93,23 +106,42 @@ enum DevCommand {
         /// Slots from now to the task's first round (leave room for the joins).
         #[arg(long, default_value_t = 30)]
         start_in_slots: u64,
+        /// The first slot of round 0 instead (e.g. to run two tasks in the same phase).
+        #[arg(long, conflicts_with = "start_in_slots")]
+        start_slot: Option<u64>,
+        /// The task's logic: an external executable (hashed) instead of the built-in hash
+        /// chain, with --logic-uri and --logic-params.
+        #[arg(long)]
+        logic_file: Option<PathBuf>,
+        /// URI recorded for --logic-file (default: its path).
+        #[arg(long)]
+        logic_uri: Option<String>,
+        /// Parameters recorded for --logic-file (its arguments, e.g. "--slots 20").
+        #[arg(long, default_value = "", allow_hyphen_values = true)]
+        logic_params: String,
     },
 }
 
 fn main() {
     let cli = Cli::parse();
-    // The demo narrates events itself; node software logs its own warnings.
-    let default_filter = match cli.command {
-        Command::Demo { .. } => "error",
-        _ => "warn,tarpc=error,solana_runtime=error,solana_metrics=error",
+    // The demo narrates events itself; `node run` says what the node does (info); the other
+    // commands log only warnings. Noisy dependencies stay quiet at every level.
+    let quiet = "tarpc=error,solana_runtime=error,solana_metrics=error,solana_rpc_client=warn";
+    let default_filter = match &cli.command {
+        Command::Demo { .. } => "error".to_string(),
+        Command::Node(ops::NodeCommand::Run(_)) => format!("info,{quiet}"),
+        _ => format!("warn,{quiet}"),
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GRADUAL_LOG")
-                .unwrap_or_else(|_| default_filter.into()),
-        )
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GRADUAL_LOG")
+        .unwrap_or_else(|_| default_filter.into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match cli.log_format {
+        LogFormat::Human => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -171,14 +203,28 @@ fn main() {
                 out,
                 policy,
                 start_in_slots,
+                start_slot,
+                logic_file,
+                logic_uri,
+                logic_params,
             }) => {
+                let logic = logic_file.map(|f| config::LogicFile {
+                    uri: logic_uri.unwrap_or_else(|| f.display().to_string()),
+                    file: Some(f),
+                    hash: None,
+                    params: logic_params,
+                });
                 dev::bootstrap(
                     &config::resolve_url(cli.url.as_deref()),
                     nodes,
                     round_slots,
                     &out,
                     policy,
-                    start_in_slots,
+                    match start_slot {
+                        Some(s) => dev::Start::At(s),
+                        None => dev::Start::In(start_in_slots),
+                    },
+                    logic,
                 )
                 .await
             }
@@ -189,7 +235,7 @@ fn main() {
     runtime.shutdown_background();
     if let Err(e) = result {
         // A terminal state of `node run`: its own exit code and a one-line reason.
-        if let Some(t) = e.downcast_ref::<ops::Terminal>() {
+        if let Some(t) = e.downcast_ref::<run::Terminal>() {
             eprintln!("{t}");
             std::process::exit(t.code);
         }

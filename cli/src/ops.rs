@@ -9,17 +9,15 @@ use clap::Subcommand;
 use gradual::instructions::CreateTaskArgs;
 use gradual_sdk::rpc::SendConfig;
 use gradual_sdk::{
-    accounts,
-    chain::Chain,
-    client::TaskClient,
-    node::{hash_chain::HashChain, runner::bitmap_ones, NodeConfig, NodeRunner},
-    pda,
-    rpc::RpcChain,
+    accounts, chain::Chain, client::TaskClient, node::runner::bitmap_ones, pda, rpc::RpcChain,
 };
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 /// Options every command shares.
 pub struct Global {
@@ -44,7 +42,11 @@ impl Global {
         }
     }
 
-    fn send_config(&self) -> SendConfig {
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn send_config(&self) -> SendConfig {
         SendConfig {
             max_priority_fee: self.max_priority_fee,
             ..SendConfig::default()
@@ -55,24 +57,30 @@ impl Global {
         Arc::new(RpcChain::new(self.url.clone()).with_send_config(self.send_config()))
     }
 
-    fn signer(&self) -> Result<Keypair> {
+    pub fn signer(&self) -> Result<Keypair> {
         config::read_keypair(&self.keypair)
     }
 
     async fn client(&self) -> Result<(TaskClient, Keypair)> {
         let signer = self.signer()?;
-        let chain = self.chain();
-        // One clear line when the cluster is wrong or the program is missing.
-        match chain.account(&gradual::ID).await {
+        self.check_program().await?;
+        Ok((
+            TaskClient::new(self.chain(), signer.insecure_clone()),
+            signer,
+        ))
+    }
+
+    /// One clear line when the cluster is wrong or the program is missing.
+    pub async fn check_program(&self) -> Result<()> {
+        match self.chain().account(&gradual::ID).await {
             Err(e) => bail!("cannot reach {}: {e}", self.url),
             Ok(None) => bail!(
                 "the gradual program {} is not deployed on {}",
                 gradual::ID,
                 self.url
             ),
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => Ok(()),
         }
-        Ok((TaskClient::new(chain, signer.insecure_clone()), signer))
     }
 
     fn print(&self, human: String, value: serde_json::Value) {
@@ -82,6 +90,9 @@ impl Global {
         }
     }
 }
+
+/// Fees a node pays per round, measured by the 16-node soak (docs/benchmarks.md).
+const FEES_PER_NODE_ROUND: u64 = 11_700;
 
 fn key(s: &str) -> Result<Pubkey> {
     s.parse()
@@ -137,6 +148,8 @@ pub enum TaskCommand {
     },
     /// Show config, vaults, current round and phase, nodes and stake.
     Show { task: String },
+    /// Every task of the program: status, round, bounty left, stake, nodes, logic.
+    List,
     /// Schedule new round rules (the [rounds] of a task file) from a future round.
     Update {
         task: String,
@@ -144,6 +157,15 @@ pub enum TaskCommand {
         config: PathBuf,
         /// First round governed by the new rules: at least the current round + 2
         /// (default: exactly that).
+        #[arg(long)]
+        effective_round: Option<u64>,
+    },
+    /// Set what nodes must run (the [logic] of a task file) from a future round (default: the
+    /// earliest allowed, round 0 before the task starts, else the current round + 2).
+    SetLogic {
+        task: String,
+        #[arg(long)]
+        config: PathBuf,
         #[arg(long)]
         effective_round: Option<u64>,
     },
@@ -213,32 +235,9 @@ pub enum NodeCommand {
         #[arg(long)]
         authority: Option<String>,
     },
-    /// Run the node: every phase of every round, until interrupted.
-    Run {
-        task: String,
-        /// Task logic: hash-chain (the example task), or lazy (a cheater that forges its
-        /// proofs, for tests and demos).
-        #[arg(long, default_value = "hash-chain")]
-        logic: String,
-        #[arg(long, default_value_t = 30_000)]
-        iterations: u32,
-        /// Stake-mint account that receives auditor rewards.
-        #[arg(long)]
-        stake_account: String,
-        /// The node's authority public key (cold key, stays offline; default: the signing
-        /// keypair, which is the node's operator).
-        #[arg(long)]
-        authority: Option<String>,
-        /// Keypair file that pays transaction fees (default: the operator).
-        #[arg(long)]
-        fee_payer: Option<PathBuf>,
-        /// Local store (default: ./gradual-node-<task>.json).
-        #[arg(long)]
-        store: Option<PathBuf>,
-        /// Exit once round N's last distribution window has passed (default: run forever).
-        #[arg(long)]
-        exit_after_round: Option<u64>,
-    },
+    /// Run the node: every phase of every round of one task (or of every task of --config),
+    /// until interrupted.
+    Run(Box<crate::run::RunArgs>),
 }
 
 #[derive(Subcommand)]
@@ -272,10 +271,127 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
                 audit_sample: file.audit_sample,
                 jury_size: file.jury_size,
             };
+            // Checked before anything is sent (a bad [logic] must not leave a task without it).
+            let logic = file
+                .logic
+                .as_ref()
+                .map(|l| l.resolve(config.parent().unwrap_or(Path::new("."))))
+                .transpose()?;
             let task = client.create_task(&signer, reward, stake, args).await?;
+            // The logic descriptor governs every round from round 0.
+            let mut logic_signature = None;
+            if let Some((uri, hash, params)) = logic {
+                let ixn =
+                    gradual_sdk::ix::set_task_logic(signer.pubkey(), task, 0, uri, hash, params);
+                let out = client.chain().send(&[ixn], &signer, &[]).await?;
+                logic_signature = Some(out.signature);
+            }
             g.print(
-                format!("task {task} created"),
-                json!({ "task": task.to_string() }),
+                format!(
+                    "task {task} created{}",
+                    if logic_signature.is_some() {
+                        " with its logic descriptor"
+                    } else {
+                        ""
+                    }
+                ),
+                json!({ "task": task.to_string(), "logic_signature": logic_signature }),
+            );
+        }
+        TaskCommand::List => {
+            let chain = g.chain();
+            g.check_program().await?;
+            let tasks = accounts::scan_tasks(chain.as_ref()).await?;
+            let slot = chain.slot().await?;
+            // Vault balances and descriptors in two batched reads.
+            let vaults: Vec<Pubkey> = tasks.iter().map(|(_, t)| t.bounty_vault).collect();
+            let logics: Vec<Pubkey> = tasks
+                .iter()
+                .map(|(k, _)| gradual_sdk::pda::task_logic(k).0)
+                .collect();
+            let mut balances = vec![];
+            let mut descriptors = vec![];
+            for chunk in vaults.chunks(100) {
+                balances.extend(chain.accounts(chunk).await?);
+            }
+            for chunk in logics.chunks(100) {
+                descriptors.extend(chain.accounts(chunk).await?);
+            }
+            let mut human = format!("{} task(s) at slot {slot}", tasks.len());
+            let mut rows = vec![];
+            for (i, (key, t)) in tasks.iter().enumerate() {
+                let bounty = balances
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .map(|a| gradual_sdk::node::runner::token_amount(&a.data))
+                    .unwrap_or(0);
+                let left = bounty.saturating_sub(t.reserved_rewards);
+                let round = t.schedule().round_at(slot);
+                let uri = descriptors
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .and_then(|a| {
+                        accounts::decode::<gradual::state::TaskLogic>(logics[i], &a, "TaskLogic")
+                            .ok()
+                    })
+                    .and_then(|l| l.for_round(round.unwrap_or(0)).map(|d| d.uri.clone()));
+                human.push_str(&format!(
+                    "\n  {key}  {:?}  round {}  bounty left {}  stake {}  nodes {}  logic {}",
+                    t.status,
+                    round.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                    to_ui(left, t.reward_decimals),
+                    to_ui(t.total_active_stake, t.stake_decimals),
+                    t.node_count,
+                    uri.as_deref().unwrap_or("-"),
+                ));
+                rows.push(json!({
+                    "task": key.to_string(),
+                    "status": format!("{:?}", t.status),
+                    "round": round,
+                    "bounty_left": left,
+                    "rounds_funded": left / t.config.bounty_per_round.max(1),
+                    "total_active_stake": t.total_active_stake,
+                    "node_count": t.node_count,
+                    "logic": uri,
+                }));
+            }
+            g.print(human, json!({ "slot": slot, "tasks": rows }));
+        }
+        TaskCommand::SetLogic {
+            task,
+            config,
+            effective_round,
+        } => {
+            let file = TaskFile::load(&config)?;
+            let l = file
+                .logic
+                .as_ref()
+                .with_context(|| format!("{} has no [logic]", config.display()))?;
+            let (uri, hash, params) = l.resolve(config.parent().unwrap_or(Path::new(".")))?;
+            let (client, signer) = g.client().await?;
+            let task = key(&task)?;
+            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let round = match effective_round {
+                Some(r) => r,
+                None => match t.schedule().round_at(client.chain().slot().await?) {
+                    Some(current) => current + 2,
+                    None => 0,
+                },
+            };
+            let ixn = gradual_sdk::ix::set_task_logic(
+                signer.pubkey(),
+                task,
+                round,
+                uri.clone(),
+                hash,
+                params,
+            );
+            let out = client.chain().send(&[ixn], &signer, &[]).await?;
+            g.print(
+                format!("logic {uri} (sha256 {}) from round {round} ({})", gradual_sdk::node::descriptor::hex(&hash), out.signature),
+                json!({ "uri": uri, "hash": gradual_sdk::node::descriptor::hex(&hash), "effective_round": round, "signature": out.signature }),
             );
         }
         TaskCommand::Fund { task, amount, from } => {
@@ -325,9 +441,34 @@ pub async fn task(cmd: TaskCommand, g: &Global) -> Result<()> {
                 s.nodes.len()
             );
             let nodes: Vec<_> = s.nodes.iter().map(|(k, n)| json!({ "node": k.to_string(), "index": n.index, "active_stake": n.active_stake, "slashed": n.slashed_total })).collect();
+            let mut human = human;
+            let logic = accounts::fetch_task_logic(client.chain().as_ref(), &key(&task)?).await?;
+            let describe = |d: &gradual::state::LogicDescriptor| {
+                json!({
+                    "effective_round": d.effective_round,
+                    "uri": d.uri,
+                    "hash": gradual_sdk::node::descriptor::hex(&d.hash),
+                    "params": String::from_utf8_lossy(&d.params),
+                })
+            };
+            let logic_json = logic.as_ref().map(|l| {
+                json!({ "current": l.current.as_ref().map(describe), "pending": l.pending.as_ref().map(describe), "version": l.version })
+            });
+            match logic
+                .as_ref()
+                .and_then(|l| l.for_round(s.line.working.unwrap_or(0)))
+            {
+                Some(d) => human.push_str(&format!(
+                    "\n  logic: {} (sha256 {}) params {:?}",
+                    d.uri,
+                    gradual_sdk::node::descriptor::hex(&d.hash),
+                    String::from_utf8_lossy(&d.params)
+                )),
+                None => human.push_str("\n  logic: no descriptor (nodes are not told what to run)"),
+            }
             g.print(
                 human,
-                json!({ "task": task, "status": format!("{:?}", t.status), "trust_flags": t.trust_flags, "audit_sample": t.audit_sample, "jury_size": t.jury_size, "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes }),
+                json!({ "task": task, "status": format!("{:?}", t.status), "trust_flags": t.trust_flags, "audit_sample": t.audit_sample, "jury_size": t.jury_size, "slot": s.slot, "working": s.line.working, "bounty_vault": s.bounty_balance, "stake_vault": s.stake_balance, "reserved": t.reserved_rewards, "nodes": nodes, "logic": logic_json }),
             );
         }
         TaskCommand::Update {
@@ -490,17 +631,39 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     )
                 })?;
             let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
+            let chain = client.chain();
+            let slot = chain.slot().await?;
+            let round = t.schedule().round_at(slot);
+            // The operator pays rent and fees: its SOL balance and the rounds it lasts at the
+            // soak's measured cost (about 2.3 transactions, 11,700 lamports a node per round;
+            // rent is returned when the round's accounts close).
+            let sol = chain
+                .account(&n.operator)
+                .await?
+                .map(|a| a.lamports)
+                .unwrap_or(0);
+            let runway = sol / FEES_PER_NODE_ROUND;
+            let last = (n.last_submitted_round != gradual::constants::NO_ROUND)
+                .then_some(n.last_submitted_round);
+            let eligible = round.is_some_and(|r| {
+                n.stake_for_round(r).unwrap_or(0) >= t.config_for_round(r).minimum_stake
+            });
             g.print(
                 format!(
-                    "node {node} (index {})\n  active {}, pending {}, unbonding {} (release round {}), slashed {}",
+                    "node {node} (index {})\n  active {}, pending {}, unbonding {} (release round {}), slashed {}\n  operator {} holds {} SOL: about {runway} rounds of fees\n  round {} now, last submission for round {}, {}",
                     n.index,
                     to_ui(n.active_stake, t.stake_decimals),
                     to_ui(n.pending_stake, t.stake_decimals),
                     to_ui(n.unbonding, t.stake_decimals),
                     n.unbonding_release_round,
-                    to_ui(n.slashed_total, t.stake_decimals)
+                    to_ui(n.slashed_total, t.stake_decimals),
+                    n.operator,
+                    to_ui(sol, 9),
+                    round.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                    last.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                    if eligible { "eligible" } else { "not eligible (stake below the minimum for this round)" },
                 ),
-                json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "slashed": n.slashed_total }),
+                json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "unbonding_release_round": n.unbonding_release_round, "slashed": n.slashed_total, "operator": n.operator.to_string(), "operator_lamports": sol, "runway_rounds": runway, "round": round, "last_submitted_round": last, "eligible": eligible }),
             );
         }
         NodeCommand::Reclaim { task, authority } => {
@@ -602,262 +765,9 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 json!({ "claimed": claimed, "total": total }),
             );
         }
-        NodeCommand::Run {
-            task,
-            logic,
-            iterations,
-            stake_account,
-            authority,
-            fee_payer,
-            store,
-            exit_after_round,
-        } => {
-            // Installed first, so a stop during start-up is also clean.
-            let stop = stop_signal()?;
-            let work = HashChain { iterations };
-            let logic: Arc<dyn gradual_sdk::node::TaskLogic> = match logic.as_str() {
-                "hash-chain" => Arc::new(work),
-                "lazy" => Arc::new(gradual_sdk::node::hash_chain::LazyForger(work)),
-                other => bail!("unknown logic {other:?}: available: hash-chain, lazy"),
-            };
-            let (client, signer) = g.client().await?;
-            // The runner needs no transaction logs (one request less per send).
-            let rpc = Arc::new(RpcChain::new(g.url.clone()).with_send_config(SendConfig {
-                fetch_logs: false,
-                ..g.send_config()
-            }));
-            let chain: Arc<dyn Chain> = rpc.clone();
-            let task = key(&task)?;
-            let authority = match &authority {
-                Some(a) => key(a)?,
-                None => signer.pubkey(),
-            };
-            let node = pda::node(&task, &authority).0;
-            let t = accounts::fetch_task(client.chain().as_ref(), &task).await?;
-            if t.status == gradual::state::TaskStatus::Closed {
-                return Err(Terminal::task_closed(task).into());
-            }
-            let state = match accounts::fetch_node(client.chain().as_ref(), &node).await {
-                Ok(state) => state,
-                // Only a missing Node is terminal; an RPC failure is an error (exit 1).
-                Err(gradual_sdk::error::SdkError::NotFound { .. }) => {
-                    return Err(Terminal {
-                        code: Terminal::NOT_A_MEMBER,
-                        reason: format!(
-                            "{authority} is not a member of task {task} (no node at {node}): run \
-                         `gradual node join` first"
-                        ),
-                    }
-                    .into());
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if state.bonded()? == 0 && state.unbonding == 0 {
-                return Err(Terminal {
-                    code: Terminal::NODE_EXITED,
-                    reason: format!(
-                        "node {node} has no stake left (fully exited): nothing to run; `gradual \
-                         node close` returns its rent"
-                    ),
-                }
-                .into());
-            }
-            if state.operator != signer.pubkey() {
-                bail!(
-                    "node {node}'s operator is {}, not this keypair ({}): run with the operator key",
-                    state.operator,
-                    signer.pubkey()
-                );
-            }
-            let fee_payer = fee_payer
-                .as_deref()
-                .map(crate::config::read_keypair)
-                .transpose()?;
-            let store_path =
-                store.unwrap_or_else(|| PathBuf::from(format!("gradual-node-{task}.json")));
-            let mut runner = NodeRunner::new(
-                chain.clone(),
-                logic,
-                NodeConfig {
-                    task,
-                    operator: signer,
-                    authority,
-                    fee_payer,
-                    stake_account: key(&stake_account)?,
-                    store_path,
-                },
-            )?;
-            let stop_at = match exit_after_round {
-                Some(r) => Some(
-                    t.schedule()
-                        .timeline(r)
-                        .context("round out of range")?
-                        .end(),
-                ),
-                None => None,
-            };
-            eprintln!("running node {node} on task {task} (Ctrl-C or SIGTERM to stop)");
-            // SIGINT/SIGTERM end the loop between two awaits: an abandoned send either landed
-            // (the next run reads it from the chain) or did not; the store is written on every
-            // change, so nothing is lost and nothing is sent twice.
-            tokio::pin!(stop);
-            let mut terminal = None;
-            let spinner = indicatif::ProgressBar::new_spinner();
-            // Ticks at the slots where something may be due (window edges, crank turns, a few
-            // looks inside audit and upload windows), not on a fixed poll.
-            let mut slot_time = SlotClock::default();
-            loop {
-                let tick_started = std::time::Instant::now();
-                let tick = tokio::select! {
-                    biased;
-                    name = &mut stop => {
-                        eprintln!("{name}: stopping (the store is saved)");
-                        break;
-                    }
-                    tick = runner.tick() => tick,
-                };
-                let wake = match tick {
-                    Ok(report) => {
-                        spinner.set_message(format!(
-                            "slot {}, round {}",
-                            report.slot,
-                            t.schedule().round_at(report.slot).unwrap_or(0)
-                        ));
-                        spinner.tick();
-                        if !report.sent.is_empty() {
-                            tracing::info!(slot = report.slot, sent = ?report.sent, "tick");
-                        }
-                        if stop_at.is_some_and(|end| report.slot >= end) {
-                            eprintln!(
-                                "round {} is over: exiting",
-                                exit_after_round.unwrap_or_default()
-                            );
-                            break;
-                        }
-                        slot_time.observe(report.slot);
-                        // Counted from the read the tick's slot came from.
-                        slot_time
-                            .until(report.slot, report.next_wake)
-                            .saturating_sub(tick_started.elapsed())
-                            .max(Duration::from_millis(100))
-                    }
-                    // Terminal: nothing more to do for this task, and retrying would spin.
-                    Err(gradual_sdk::error::SdkError::TaskClosed(task)) => {
-                        terminal = Some(Terminal::task_closed(task));
-                        break;
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "tick failed; retrying");
-                        Duration::from_secs(2)
-                    }
-                };
-                tokio::select! {
-                    biased;
-                    name = &mut stop => {
-                        eprintln!("{name}: stopping (the store is saved)");
-                        break;
-                    }
-                    _ = tokio::time::sleep(wake) => {}
-                }
-            }
-            let stats = rpc.stats();
-            eprintln!(
-                "rpc requests by method: {}",
-                serde_json::to_string(&stats.by_method())?
-            );
-            if let Some(t) = terminal {
-                return Err(t.into());
-            }
-        }
+        NodeCommand::Run(args) => crate::run::run(*args, g).await?,
     }
     Ok(())
-}
-
-/// A terminal state of `gradual node run`: nothing more to do, so it exits with its own code
-/// and a one-line reason (main prints it without the `error:` prefix of a failure).
-#[derive(Debug)]
-pub struct Terminal {
-    pub code: i32,
-    pub reason: String,
-}
-
-impl Terminal {
-    /// The task is closed.
-    pub const TASK_CLOSED: i32 = 3;
-    /// The key has no node on the task (never joined, or the node was closed).
-    pub const NOT_A_MEMBER: i32 = 4;
-    /// The node has no stake left, active, pending or unbonding.
-    pub const NODE_EXITED: i32 = 5;
-
-    fn task_closed(task: Pubkey) -> Self {
-        Terminal {
-            code: Self::TASK_CLOSED,
-            reason: format!("task {task} is closed: nothing left to run"),
-        }
-    }
-}
-
-impl std::fmt::Display for Terminal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-
-impl std::error::Error for Terminal {}
-
-/// A future that resolves with the signal's name on the first SIGINT or SIGTERM; the handlers
-/// are installed when this is called, not when the future is first polled.
-fn stop_signal() -> Result<impl std::future::Future<Output = &'static str>> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut int = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
-        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
-        Ok(async move {
-            tokio::select! {
-                _ = int.recv() => "SIGINT",
-                _ = term.recv() => "SIGTERM",
-            }
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(async {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
-        })
-    }
-}
-
-/// The cluster's slot time, measured from the slots seen (400 ms until 50 slots were seen),
-/// to turn a wake-up slot into a sleep.
-#[derive(Default)]
-struct SlotClock {
-    first: Option<(u64, std::time::Instant)>,
-    last: Option<(u64, std::time::Instant)>,
-}
-
-impl SlotClock {
-    fn observe(&mut self, slot: u64) {
-        let now = std::time::Instant::now();
-        self.first.get_or_insert((slot, now));
-        self.last = Some((slot, now));
-    }
-
-    fn slot_time(&self) -> Duration {
-        match (self.first, self.last) {
-            (Some((s0, t0)), Some((s1, t1))) if s1 >= s0 + 50 => {
-                (t1 - t0) / u32::try_from(s1 - s0).unwrap_or(u32::MAX)
-            }
-            _ => Duration::from_millis(400),
-        }
-    }
-
-    /// How long until `wake`, seen at `slot`: between 200 ms and 20 s.
-    fn until(&self, slot: u64, wake: u64) -> Duration {
-        (self.slot_time() * u32::try_from(wake.saturating_sub(slot)).unwrap_or(u32::MAX))
-            .clamp(Duration::from_millis(200), Duration::from_secs(20))
-    }
 }
 
 pub async fn round(cmd: RoundCommand, g: &Global) -> Result<()> {

@@ -12,11 +12,7 @@ async fn main() -> Result<(), String> {
         .transpose()?
         .unwrap_or(1_500_000);
     let logic = HashChain { iterations };
-    let ctx = WorkContext {
-        task: Pubkey::new_from_array([7; 32]),
-        round: 1,
-        node_index: 3,
-    };
+    let ctx = WorkContext::new(Pubkey::new_from_array([7; 32]), 1, 3);
     let t = Instant::now();
     let proof = logic.work(&ctx).await?;
     let work = t.elapsed();
@@ -28,13 +24,13 @@ async fn main() -> Result<(), String> {
     let ok = logic.audit_submission(&auditor, 3, &proof).await;
     let audit = t.elapsed();
     println!(
-        "iterations {iterations}: proof {} bytes in {work:?}; audit ({ok}) in {audit:?}",
+        "iterations {iterations}: proof {} bytes in {work:?}; audit ({ok:?}) in {audit:?}",
         proof.len()
     );
     let mut forged = proof.clone();
     forged[4] ^= 1;
     println!(
-        "forged proof accepted: {}",
+        "forged proof: {:?}",
         logic.audit_submission(&auditor, 3, &forged).await
     );
     Ok(())

@@ -271,6 +271,18 @@ pub async fn fetch_task(chain: &dyn Chain, address: &Pubkey) -> Result<Task, Sdk
     fetch(chain, address, "Task").await
 }
 
+/// The task's logic descriptor, if its authority set one.
+pub async fn fetch_task_logic(
+    chain: &dyn Chain,
+    task: &Pubkey,
+) -> Result<Option<gradual::state::TaskLogic>, SdkError> {
+    let address = crate::pda::task_logic(task).0;
+    match chain.account(&address).await? {
+        Some(raw) => Ok(Some(decode(address, &raw, "TaskLogic")?)),
+        None => Ok(None),
+    }
+}
+
 /// The node at `address`.
 pub async fn fetch_node(chain: &dyn Chain, address: &Pubkey) -> Result<Node, SdkError> {
     fetch(chain, address, "Node").await
@@ -301,6 +313,11 @@ pub async fn fetch_list(
         Some(a) => decode_list(address, &a).map(Some),
         None => Ok(None),
     }
+}
+
+/// Every Task of the program (one program-account scan: `gradual task list`).
+pub async fn scan_tasks(chain: &dyn Chain) -> Result<Vec<(Pubkey, Task)>, SdkError> {
+    decode_all(chain.program_accounts(&[by_type::<Task>()]).await?, "Task")
 }
 
 fn by_type<T: Discriminator>() -> Filter {

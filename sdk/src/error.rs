@@ -83,7 +83,7 @@ pub fn decode_account<T: anchor_lang::AccountDeserialize + anchor_lang::Discrimi
 use gradual::errors::GradualError;
 
 /// Every program error, in declaration order (Anchor code = 6000 + index).
-pub const ALL_PROGRAM_ERRORS: [GradualError; 97] = [
+pub const ALL_PROGRAM_ERRORS: [GradualError; 98] = [
     GradualError::ZeroLengthWindow,
     GradualError::SubmissionAndAuditExceedRound,
     GradualError::DistributionExceedsRound,
@@ -181,6 +181,7 @@ pub const ALL_PROGRAM_ERRORS: [GradualError; 97] = [
     GradualError::ShardsNotMerged,
     GradualError::SubmissionWindowOpen,
     GradualError::NotAMember,
+    GradualError::LogicDescriptorTooLong,
 ];
 
 /// The program error with Anchor index `index` (code - 6000).

@@ -88,6 +88,34 @@ pub fn update_task(
     )
 }
 
+/// `set_task_logic`: what nodes must run from `effective_round` (creates the descriptor the
+/// first time; the authority pays its rent).
+pub fn set_task_logic(
+    authority: Pubkey,
+    task: Pubkey,
+    effective_round: u64,
+    uri: String,
+    hash: [u8; 32],
+    params: Vec<u8>,
+) -> Instruction {
+    build(
+        acc::SetTaskLogic {
+            authority,
+            task,
+            task_logic: pda::task_logic(&task).0,
+            system_program: system_program::ID,
+        },
+        data::SetTaskLogic {
+            args: args::SetTaskLogicArgs {
+                effective_round,
+                uri,
+                hash,
+                params,
+            },
+        },
+    )
+}
+
 /// `pause_task`.
 pub fn pause_task(authority: Pubkey, task: Pubkey) -> Instruction {
     build(acc::SetTaskStatus { authority, task }, data::PauseTask {})

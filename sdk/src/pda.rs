@@ -30,6 +30,11 @@ pub fn index_pool(task: &Pubkey) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[seeds::INDEX_POOL, task.as_ref()], &ID)
 }
 
+/// `["logic", task]`: the task's logic descriptor.
+pub fn task_logic(task: &Pubkey) -> (Pubkey, u8) {
+    Pubkey::find_program_address(&[seeds::TASK_LOGIC, task.as_ref()], &ID)
+}
+
 /// `["round", task, round LE]`
 pub fn round(task: &Pubkey, round: u64) -> (Pubkey, u8) {
     Pubkey::find_program_address(&[seeds::ROUND, task.as_ref(), &round.to_le_bytes()], &ID)

@@ -82,6 +82,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("set_operator", ix::SetOperator::DISCRIMINATOR),
         ("close_node", ix::CloseNode::DISCRIMINATOR),
         ("close_task_accounts", ix::CloseTaskAccounts::DISCRIMINATOR),
+        ("set_task_logic", ix::SetTaskLogic::DISCRIMINATOR),
     ];
     assert_eq!(
         idl["instructions"].as_array().unwrap().len(),
@@ -99,6 +100,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("Audit", state::Audit::DISCRIMINATOR),
         ("Vote", state::Vote::DISCRIMINATOR),
         ("DistributionList", state::DistributionList::DISCRIMINATOR),
+        ("TaskLogic", state::TaskLogic::DISCRIMINATOR),
     ] {
         assert_eq!(disc(&find("accounts", name)), d.to_vec(), "{name}");
     }
@@ -108,6 +110,7 @@ fn idl_describes_every_instruction_account_and_event() {
         ("TaskFunded", ev::TaskFunded::DISCRIMINATOR),
         ("TaskUpdated", ev::TaskUpdated::DISCRIMINATOR),
         ("TaskPaused", ev::TaskPaused::DISCRIMINATOR),
+        ("TaskLogicSet", ev::TaskLogicSet::DISCRIMINATOR),
         ("TaskResumed", ev::TaskResumed::DISCRIMINATOR),
         ("NodeJoined", ev::NodeJoined::DISCRIMINATOR),
         ("StakeAdded", ev::StakeAdded::DISCRIMINATOR),
@@ -179,7 +182,7 @@ fn idl_describes_every_instruction_account_and_event() {
         );
     }
     // Every event type in the program is in the IDL (no event added without a row above).
-    assert_eq!(idl["events"].as_array().unwrap().len(), 34);
+    assert_eq!(idl["events"].as_array().unwrap().len(), 35);
 }
 
 /// The seeds and addresses that tools/idl-gen adds (the program checks them in its handlers):
@@ -204,6 +207,7 @@ fn idl_seeds_and_addresses_describe_the_programs_pdas() {
         ("SEED_AUDIT", seeds::AUDIT),
         ("SEED_VOTE", seeds::VOTE),
         ("SEED_DISTRIBUTION", seeds::DISTRIBUTION),
+        ("SEED_TASK_LOGIC", seeds::TASK_LOGIC),
     ];
     let constants = idl["constants"].as_array().expect("constants");
     for (name, value) in prefixes {
@@ -310,6 +314,7 @@ fn idl_seeds_and_addresses_describe_the_programs_pdas() {
         ("close_node", "index_pool", seeds::INDEX_POOL),
         ("add_stake", "node", seeds::NODE),
         ("withdraw_stake", "stake_vault", seeds::STAKE_VAULT),
+        ("set_task_logic", "task_logic", seeds::TASK_LOGIC),
     ] {
         assert_eq!(
             pdas.get(&(ix.to_string(), acc.to_string()))

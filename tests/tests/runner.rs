@@ -14,7 +14,8 @@ use gradual_sdk::{
     node::{
         equal_split,
         hash_chain::{HashChain, LazyForger},
-        NodeConfig, NodeRunner, TaskLogic, WorkContext,
+        ExternalLogic, ExternalLogicConfig, NodeConfig, NodeRunner, TaskLogic, Verdict,
+        WorkContext,
     },
     pda,
 };
@@ -42,17 +43,22 @@ impl TaskLogic for Skewer {
     async fn work(&self, ctx: &WorkContext) -> Result<Vec<u8>, String> {
         WORK.work(ctx).await
     }
-    async fn audit_submission(&self, ctx: &WorkContext, node: u32, proof: &[u8]) -> bool {
+    async fn audit_submission(&self, ctx: &WorkContext, node: u32, proof: &[u8]) -> Verdict {
         WORK.audit_submission(ctx, node, proof).await
     }
-    async fn distribution(&self, round: u64, valid: &[u32], budget: u64) -> Vec<DistributionEntry> {
+    async fn distribution(
+        &self,
+        round: u64,
+        valid: &[u32],
+        budget: u64,
+    ) -> Result<Vec<DistributionEntry>, String> {
         let mut e = equal_split(valid, budget);
         if round == 1 && e.len() > 1 && !self.used.swap(true, Ordering::SeqCst) {
             let last = e.len() - 1;
             e[0].amount += e[last].amount - 1;
             e[last].amount = 1;
         }
-        e
+        Ok(e)
     }
     async fn audit_distribution(
         &self,
@@ -60,8 +66,8 @@ impl TaskLogic for Skewer {
         valid: &[u32],
         budget: u64,
         entries: &[DistributionEntry],
-    ) -> bool {
-        equal_split(valid, budget) == entries
+    ) -> Verdict {
+        Verdict::from(equal_split(valid, budget) == entries)
     }
 }
 
@@ -74,7 +80,7 @@ impl TaskLogic for Counting {
         self.0.fetch_add(1, Ordering::SeqCst);
         WORK.work(ctx).await
     }
-    async fn audit_submission(&self, ctx: &WorkContext, node: u32, proof: &[u8]) -> bool {
+    async fn audit_submission(&self, ctx: &WorkContext, node: u32, proof: &[u8]) -> Verdict {
         WORK.audit_submission(ctx, node, proof).await
     }
 }
@@ -762,4 +768,90 @@ async fn settled_rounds_give_their_rent_back_submissions_audits_lists_and_the_ro
             "refused for a named program reason: {why}"
         );
     }
+}
+
+/// An external logic (tests/logic/sha_logic.py, any language over JSON lines) for node `mode`.
+async fn external(mode: &str) -> Arc<dyn TaskLogic> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/logic/sha_logic.py");
+    let mut cfg = ExternalLogicConfig::new("python3", vec![script.into(), mode.into()]);
+    cfg.call_timeout = std::time::Duration::from_millis(500);
+    Arc::new(
+        ExternalLogic::start(cfg)
+            .await
+            .expect("python3 runs the test logic"),
+    )
+}
+
+#[tokio::test]
+async fn external_logics_work_audit_and_slash_and_an_unknown_answer_accuses_nobody() {
+    // Nodes 0-2 honest; node 3's auditor crashes on every audit (its verdicts are all
+    // unknown, transient); node 4 forges its proofs. All five run a Python logic.
+    let net = network(5).await;
+    let modes = ["honest", "honest", "honest", "crash-audit", "forge"];
+    let mut runners = vec![];
+    for (i, mode) in modes.iter().enumerate() {
+        runners.push(net.runner(i, net.chain.clone(), external(mode).await));
+    }
+    let end = net.end_of(1).await + 1;
+    net.drive(&mut runners, net.start, end).await;
+    for round in 0..2 {
+        let state = accounts::fetch_round(net.chain.as_ref(), &net.task, round)
+            .await
+            .unwrap()
+            .expect("round");
+        assert_eq!(
+            state.header.status(),
+            DistributionStatus::Accepted,
+            "round {round}"
+        );
+        assert!(
+            gradual::bitmap::get(&state.slashed, 4),
+            "the forger is slashed in round {round}"
+        );
+        for i in 0..4 {
+            assert!(
+                !gradual::bitmap::get(&state.slashed, i),
+                "node {i} is not slashed in round {round}"
+            );
+        }
+        let list = accounts::fetch_list(
+            net.chain.as_ref(),
+            &net.task,
+            round,
+            state.header.distribution_attempt,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            list.candidates,
+            vec![0, 1, 2, 3],
+            "round {round}: the honest four are paid"
+        );
+    }
+    // The crashing auditor judged nobody and so accused nobody; the others judged everyone.
+    let crashing = runners[3].stats();
+    assert_eq!(crashing.audited, 0);
+    assert!(crashing.unknown_verdicts > 0);
+    assert!(runners[3].store().round(0).verdicts.is_empty());
+    for r in &runners[..3] {
+        for round in 0..2 {
+            let v = r.store().round(round).verdicts;
+            assert_eq!(v.len(), 4, "every peer judged in round {round}");
+            assert_eq!(
+                v.iter()
+                    .filter(|(_, ok)| !**ok)
+                    .map(|(i, _)| *i)
+                    .collect::<Vec<_>>(),
+                vec![4]
+            );
+        }
+        assert!(r.stats().audited >= 8 && r.stats().invalid_found >= 2);
+        assert!(r.stats().work_done >= 2);
+    }
+    let node3 = accounts::fetch_node(net.chain.as_ref(), &runners[3].node_address())
+        .await
+        .unwrap();
+    assert_eq!(node3.slashed_total, 0);
+    assert!(net.balance(&net.nodes[3].reward_account).await > 0);
 }

@@ -1,11 +1,12 @@
-//! create_task, fund_task, update_task, pause_task, resume_task against the real .so.
+//! create_task, fund_task, update_task, set_task_logic, pause_task, resume_task against the
+//! real .so.
 #![allow(deprecated)]
 
 use gradual::{
     errors::GradualError,
-    events::{TaskCreated, TaskFunded, TaskUpdated},
+    events::{TaskCreated, TaskFunded, TaskLogicSet, TaskUpdated},
     instructions::CreateTaskArgs,
-    state::{TaskConfig, TaskStatus},
+    state::{TaskConfig, TaskLogic, TaskStatus},
 };
 use gradual_sdk::{ix, pda};
 use gradual_tests::*;
@@ -578,4 +579,137 @@ async fn pause_and_resume() {
     assert_eq!(t.task().await.status, TaskStatus::Active);
     t.submit(0, 0, b"proof").await.ok();
     t.join(&newcomer, 50_000).await.ok();
+}
+
+fn set_logic(
+    t: &TestContext,
+    effective_round: u64,
+    uri: &str,
+    hash: u8,
+) -> solana_instruction::Instruction {
+    ix::set_task_logic(
+        t.authority.pubkey(),
+        t.task,
+        effective_round,
+        uri.into(),
+        [hash; 32],
+        vec![hash; 4],
+    )
+}
+
+#[tokio::test]
+async fn task_logic_is_set_before_the_start_and_changes_only_two_rounds_ahead() {
+    let mut t = TestContext::new().await;
+    let auth = t.authority.insecure_clone();
+    let address = pda::task_logic(&t.task).0;
+    // Before round 0: from round 0 (what `gradual task create` sends with the task).
+    let out = t
+        .send(&[set_logic(&t, 0, "builtin:hash-chain", 1)], &[&auth])
+        .await
+        .ok();
+    let ev = out.events_of::<TaskLogicSet>();
+    assert_eq!(
+        (ev[0].effective_round, ev[0].version, ev[0].hash),
+        (0, 1, [1; 32])
+    );
+    let logic: TaskLogic = t.anchor(&address).await;
+    assert_eq!(logic.task, t.task);
+    assert_eq!(logic.bump, pda::task_logic(&t.task).1, "canonical bump");
+    assert_eq!(
+        logic.for_round(0).map(|d| d.uri.as_str()),
+        Some("builtin:hash-chain")
+    );
+    assert_eq!(logic.for_round(0).unwrap().params, vec![1; 4]);
+
+    // Round 1 runs: round 2 is in flight, round 3 is the earliest.
+    t.warp_to_round(1).await;
+    let ix = set_logic(&t, 2, "https://example.org/v2", 2);
+    assert_rejected!(
+        t,
+        GradualError::UpdateAffectsRoundInFlight,
+        t.send(&[ix], &[&auth]).await
+    );
+    t.send(&[set_logic(&t, 3, "https://example.org/v2", 2)], &[&auth])
+        .await
+        .ok();
+    let logic: TaskLogic = t.anchor(&address).await;
+    assert_eq!(logic.version, 2);
+    assert_eq!(
+        logic.for_round(2).unwrap().hash,
+        [1; 32],
+        "round 2 keeps the first"
+    );
+    assert_eq!(logic.for_round(3).unwrap().hash, [2; 32]);
+    assert_eq!(
+        logic.current.as_ref().unwrap().effective_round,
+        0,
+        "the first is folded"
+    );
+
+    // In round 2 the pending change is next: it cannot be replaced.
+    t.warp_to_round(2).await;
+    let ix = set_logic(&t, 5, "https://example.org/v3", 3);
+    assert_rejected!(
+        t,
+        GradualError::UpdateAlreadyPending,
+        t.send(&[ix], &[&auth]).await
+    );
+    // Once it is in force, a new one is accepted and the old one becomes current.
+    t.warp_to_round(3).await;
+    t.send(&[set_logic(&t, 5, "https://example.org/v3", 3)], &[&auth])
+        .await
+        .ok();
+    let logic: TaskLogic = t.anchor(&address).await;
+    assert_eq!(logic.for_round(4).unwrap().hash, [2; 32]);
+    assert_eq!(logic.for_round(5).unwrap().hash, [3; 32]);
+}
+
+#[tokio::test]
+async fn set_task_logic_rejects_strangers_long_blobs_and_other_addresses() {
+    let mut t = TestContext::new().await;
+    let auth = t.authority.insecure_clone();
+    let op = t.nodes[0].operator.insecure_clone();
+    // Not the task's authority (the descriptor is not even created).
+    let ix = ix::set_task_logic(op.pubkey(), t.task, 0, "x".into(), [0; 32], vec![]);
+    assert_rejected!(t, GradualError::Unauthorized, t.send(&[ix], &[&op]).await);
+    assert!(t.account(&pda::task_logic(&t.task).0).await.is_none());
+    // Too long: 97-byte uri, 129-byte params.
+    let ix = set_logic(&t, 0, &"u".repeat(97), 1);
+    assert_rejected!(
+        t,
+        GradualError::LogicDescriptorTooLong,
+        t.send(&[ix], &[&auth]).await
+    );
+    let ix = ix::set_task_logic(auth.pubkey(), t.task, 0, "x".into(), [0; 32], vec![0; 129]);
+    assert_rejected!(
+        t,
+        GradualError::LogicDescriptorTooLong,
+        t.send(&[ix], &[&auth]).await
+    );
+    // The longest blobs fit the account.
+    let ix = ix::set_task_logic(
+        auth.pubkey(),
+        t.task,
+        0,
+        "u".repeat(96),
+        [0; 32],
+        vec![7; 128],
+    );
+    t.send(&[ix], &[&auth]).await.ok();
+    // A descriptor at another address (another task's seeds): refused by the seeds check.
+    let other = pda::task_logic(&pda::task(&auth.pubkey(), 999).0).0;
+    let ix = ix::with_account(set_logic(&t, 0, "x", 1), 2, AccountMeta::new(other, false));
+    let out = t.send(&[ix], &[&auth]).await;
+    assert!(
+        out.result.is_err(),
+        "a descriptor at another address is refused"
+    );
+    assert!(t.account(&other).await.is_none());
+    // Out of the schedule's range.
+    let ix = set_logic(&t, u64::MAX, "x", 1);
+    assert_rejected!(
+        t,
+        GradualError::RoundOutOfRange,
+        t.send(&[ix], &[&auth]).await
+    );
 }

@@ -103,6 +103,16 @@ pub const SEED_VOTE: &[u8] = b"vote";
 #[constant]
 pub const SEED_DISTRIBUTION: &[u8] = b"distribution";
 
+/// Seed prefix of a task's logic descriptor (what nodes must run): `["logic", task]`.
+#[constant]
+pub const SEED_TASK_LOGIC: &[u8] = b"logic";
+/// Longest logic identifier or URI of a task's logic descriptor (bytes).
+#[constant]
+pub const MAX_LOGIC_URI_LEN: u32 = 96;
+/// Longest parameter blob of a task's logic descriptor (bytes).
+#[constant]
+pub const MAX_LOGIC_PARAMS_LEN: u32 = 128;
+
 /// Bytes of one DistributionList entry in the account's tail: node index (u16 LE) then
 /// amount (u64 LE).
 #[constant]

@@ -216,4 +216,6 @@ pub enum GradualError {
     SubmissionWindowOpen,
     #[msg("not a member of this task: no Node at that address (join_task first)")]
     NotAMember,
+    #[msg("the logic descriptor's uri (96 bytes) or params (128 bytes) is too long")]
+    LogicDescriptorTooLong,
 }

@@ -38,6 +38,15 @@ pub struct TaskUpdated {
 
 #[event]
 #[derive(Debug)]
+pub struct TaskLogicSet {
+    pub task: Pubkey,
+    pub effective_round: u64,
+    pub version: u32,
+    pub hash: [u8; 32],
+}
+
+#[event]
+#[derive(Debug)]
 pub struct TaskPaused {
     pub task: Pubkey,
     pub slot: u64,

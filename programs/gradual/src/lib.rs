@@ -226,4 +226,10 @@ pub mod gradual {
     pub fn sweep_slashed(ctx: Context<SweepSlashed>) -> Result<()> {
         close_task::sweep_slashed(ctx)
     }
+
+    /// Sets what nodes must run (logic URI, code hash, parameters) from a future round, under
+    /// the same `current + 2` rule as `update_task`; creates the descriptor the first time.
+    pub fn set_task_logic(ctx: Context<SetTaskLogic>, args: SetTaskLogicArgs) -> Result<()> {
+        set_task_logic::handler(ctx, args)
+    }
 }

@@ -2,7 +2,7 @@
 //! (`iterations` hashes), cheap to check: the proof carries 14 evenly spaced checkpoints plus
 //! the final hash, and an auditor recomputes only one segment (1/15 of the work), chosen from
 //! its own index so different auditors check different segments.
-use super::logic::{TaskLogic, WorkContext};
+use super::logic::{TaskLogic, Verdict, WorkContext};
 use async_trait::async_trait;
 
 /// Segments (checkpoints + final hash) in a proof: 15 × 32 = 480 bytes + 4-byte header.
@@ -83,10 +83,12 @@ impl TaskLogic for HashChain {
             .map_err(|e| e.to_string())
     }
 
-    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> bool {
+    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> Verdict {
         // Segment 0 ties the chain to the seed; one more segment picked by the auditor.
         let extra = (ctx.node_index as usize + node_index as usize) % SEGMENTS;
-        self.check(ctx, node_index, proof, 0) && self.check(ctx, node_index, proof, extra)
+        Verdict::from(
+            self.check(ctx, node_index, proof, 0) && self.check(ctx, node_index, proof, extra),
+        )
     }
 }
 
@@ -105,7 +107,7 @@ impl TaskLogic for LazyForger {
         Ok(p)
     }
 
-    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> bool {
+    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> Verdict {
         self.0.audit_submission(ctx, node_index, proof).await
     }
 }
@@ -118,11 +120,7 @@ mod tests {
     #[test]
     fn honest_proofs_pass_and_forgeries_fail_every_segment() {
         let chain = HashChain { iterations: 150 };
-        let ctx = WorkContext {
-            task: Pubkey::new_unique(),
-            round: 3,
-            node_index: 1,
-        };
+        let ctx = WorkContext::new(Pubkey::new_unique(), 3, 1);
         let proof = chain.prove(&ctx, 4);
         assert_eq!(proof.len(), 484);
         for s in 0..SEGMENTS {

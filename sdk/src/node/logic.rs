@@ -13,6 +13,60 @@ pub struct WorkContext {
     pub round: u64,
     /// This node's index.
     pub node_index: u32,
+    /// The round's work window, `[work_start, work_end)` in slots: work that reads the chain
+    /// reads what is settled before `work_start`, the same for every node.
+    pub work_start: u64,
+    /// End (exclusive) of the round's work window.
+    pub work_end: u64,
+}
+
+impl WorkContext {
+    /// A context for `node_index`'s work on `round` with no slot window (tests, examples and
+    /// logics that do not read the chain).
+    pub fn new(task: Pubkey, round: u64, node_index: u32) -> Self {
+        Self {
+            task,
+            round,
+            node_index,
+            work_start: 0,
+            work_end: 0,
+        }
+    }
+}
+
+/// An auditor's answer. `Unknown` (the check could not be made: a timeout, an RPC failure, a
+/// crashed logic process) never accuses anyone: the runner neither raises nor votes on it and
+/// asks again later in the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The work is right.
+    Valid,
+    /// The work is wrong: raise an audit, vote guilty.
+    Invalid,
+    /// No answer now (transient): ask again later, never accuse.
+    Unknown,
+}
+
+impl From<bool> for Verdict {
+    fn from(ok: bool) -> Self {
+        if ok {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        }
+    }
+}
+
+impl Verdict {
+    /// `Some(valid)` for a definite answer, `None` for `Unknown`.
+    pub fn definite(self) -> Option<bool> {
+        match self {
+            Verdict::Valid => Some(true),
+            Verdict::Invalid => Some(false),
+            Verdict::Unknown => None,
+        }
+    }
 }
 
 /// A task's off-chain logic.
@@ -21,25 +75,48 @@ pub trait TaskLogic: Send + Sync {
     /// Does the round's work and returns the proof to submit (1..=512 bytes).
     async fn work(&self, ctx: &WorkContext) -> Result<Vec<u8>, String>;
 
-    /// Whether `proof`, submitted by node `node_index` for `ctx.round`, is valid.
-    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> bool;
+    /// Whether `proof`, submitted by node `node_index` for `ctx.round`, is valid; `Unknown`
+    /// when it cannot tell now (never guess `Invalid`: that accuses an honest peer).
+    async fn audit_submission(&self, ctx: &WorkContext, node_index: u32, proof: &[u8]) -> Verdict;
 
     /// The list to upload when selected: `valid` are the candidate indexes (ascending),
-    /// `budget` the most the list may pay. Default: equal split.
-    async fn distribution(&self, round: u64, valid: &[u32], budget: u64) -> Vec<DistributionEntry> {
+    /// `budget` the most the list may pay. Default: equal split. An error skips the upload
+    /// (another node is selected after the window).
+    async fn distribution(
+        &self,
+        round: u64,
+        valid: &[u32],
+        budget: u64,
+    ) -> Result<Vec<DistributionEntry>, String> {
         let _ = round;
-        equal_split(valid, budget)
+        Ok(equal_split(valid, budget))
     }
 
-    /// Whether another distributor's list is the right one. Default: recompute and compare.
+    /// Whether another distributor's list is the right one. Default: recompute and compare
+    /// (`Unknown` if the recomputation fails).
     async fn audit_distribution(
         &self,
         round: u64,
         valid: &[u32],
         budget: u64,
         entries: &[DistributionEntry],
-    ) -> bool {
-        self.distribution(round, valid, budget).await == entries
+    ) -> Verdict {
+        recompute_and_compare(self, round, valid, budget, entries).await
+    }
+}
+
+/// The default list audit: `logic`'s own list for the round, compared with `entries`
+/// (`Unknown` when it cannot compute one now).
+pub async fn recompute_and_compare<L: TaskLogic + ?Sized>(
+    logic: &L,
+    round: u64,
+    valid: &[u32],
+    budget: u64,
+    entries: &[DistributionEntry],
+) -> Verdict {
+    match logic.distribution(round, valid, budget).await {
+        Ok(mine) => Verdict::from(mine == entries),
+        Err(_) => Verdict::Unknown,
     }
 }
 

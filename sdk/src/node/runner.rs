@@ -61,6 +61,33 @@ pub struct TickReport {
     pub failed: Vec<(String, u64, String)>,
     /// The slot at which something may next be due: sleep until then.
     pub next_wake: u64,
+    /// Transactions that were sent but failed or were not confirmed, by kind.
+    pub failed_sends: Vec<String>,
+}
+
+/// What a runner has done since it started, and what it last read (for metrics and health).
+#[derive(Clone, Debug, Default)]
+pub struct RunnerStats {
+    /// Ticks that completed.
+    pub ticks: u64,
+    /// The round current at the last tick.
+    pub round: Option<u64>,
+    /// The slot of the last tick.
+    pub slot: u64,
+    /// This node as the last tick read it.
+    pub node: Option<Node>,
+    /// Whether this node's stake counts for the round it submits for at the last tick.
+    pub eligible: bool,
+    /// Peers' submissions judged (valid or invalid).
+    pub audited: u64,
+    /// Of those, judged invalid.
+    pub invalid_found: u64,
+    /// Answers the logic could not give (`Verdict::Unknown`), asked again later.
+    pub unknown_verdicts: u64,
+    /// Proofs computed.
+    pub work_done: u64,
+    /// Wall-clock time of the last proof, in milliseconds.
+    pub last_work_ms: u64,
 }
 
 /// Drives one node; see the module docs.
@@ -93,6 +120,9 @@ pub struct NodeRunner {
     raise_ready: std::collections::BTreeMap<(u64, u32), u64>,
     /// The proof being computed off the event loop, and its round.
     pending_work: Option<(u64, PendingWork)>,
+    /// When the pending work started.
+    work_started: Option<std::time::Instant>,
+    stats: RunnerStats,
 }
 
 /// A proof being computed on a blocking thread.
@@ -228,7 +258,14 @@ impl NodeRunner {
             raise_ready: std::collections::BTreeMap::new(),
             wake: std::sync::atomic::AtomicU64::new(u64::MAX),
             pending_work: None,
+            work_started: None,
+            stats: RunnerStats::default(),
         })
+    }
+
+    /// What this runner has done so far and what it last read.
+    pub fn stats(&self) -> &RunnerStats {
+        &self.stats
     }
 
     /// Entries per `append_distribution` (default and maximum: [`ix::ENTRIES_PER_APPEND`]).
@@ -376,7 +413,15 @@ impl NodeRunner {
                 tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
                 report.sent.push(what.to_string());
             }
-            Err(e) => tracing::debug!(node = %self.node, what, error = %e, "not sent"),
+            Err(e) => {
+                tracing::debug!(node = %self.node, what, error = %e, "not sent");
+                if matches!(
+                    e,
+                    ChainError::Failed { .. } | ChainError::Unconfirmed { .. }
+                ) {
+                    report.failed_sends.push(what.to_string());
+                }
+            }
         }
         out
     }
@@ -444,6 +489,8 @@ impl NodeRunner {
             return Err(SdkError::TaskClosed(self.cfg.task));
         }
         let node: Node = accounts::decode(self.node, &fetched_at(1, "Node")?, "Node")?;
+        self.stats.node = Some(node.clone());
+        self.stats.slot = slot;
         let mut rounds = std::collections::BTreeMap::new();
         let mut partial = vec![];
         for (k, r) in in_flight.iter().enumerate() {
@@ -547,6 +594,11 @@ impl NodeRunner {
         self.closable_since.retain(|r, _| *r >= oldest);
         self.raise_ready.retain(|(r, _), _| *r >= oldest);
         report.next_wake = self.next_wake(&task, node.index, slot, &in_flight, &statuses, &report);
+        self.stats.round = Some(current);
+        self.stats.eligible = current
+            .checked_sub(1)
+            .is_some_and(|r| eligible(&task, &node, r));
+        self.stats.ticks += 1;
         Ok(report)
     }
 
@@ -905,11 +957,18 @@ impl NodeRunner {
         Ok(())
     }
 
-    fn ctx(&self, round: u64, node: &Node) -> WorkContext {
+    fn ctx(&self, task: &Task, round: u64, node: &Node) -> WorkContext {
+        let work = task
+            .schedule()
+            .timeline(round)
+            .map(|t| t.work())
+            .unwrap_or(0..0);
         WorkContext {
             task: self.cfg.task,
             round,
             node_index: node.index,
+            work_start: work.start,
+            work_end: work.end,
         }
     }
 
@@ -930,11 +989,12 @@ impl NodeRunner {
         if !eligible(task, node, round) || task.status != TaskStatus::Active {
             return Ok(());
         }
-        let (logic, ctx) = (self.logic.clone(), self.ctx(round, node));
+        let (logic, ctx) = (self.logic.clone(), self.ctx(task, round, node));
         let runtime = tokio::runtime::Handle::current();
         let handle =
             tokio::task::spawn_blocking(move || runtime.block_on(async { logic.work(&ctx).await }));
         self.pending_work = Some((round, handle));
+        self.work_started = Some(std::time::Instant::now());
         Ok(())
     }
 
@@ -953,7 +1013,14 @@ impl NodeRunner {
             .await
             .map_err(|e| SdkError::Logic(format!("the task logic panicked: {e}")))?
             .map_err(SdkError::Logic)?;
-        tracing::info!(node = %self.node, round, bytes = proof.len(), "work done");
+        let ms = self
+            .work_started
+            .take()
+            .map(|t| t.elapsed().as_millis() as u64)
+            .unwrap_or(0);
+        self.stats.work_done += 1;
+        self.stats.last_work_ms = ms;
+        tracing::info!(node = %self.node, round, bytes = proof.len(), ms, "work done");
         self.store.update(round, |r| r.proof = Some(proof))
     }
 
@@ -991,7 +1058,7 @@ impl NodeRunner {
             None => {
                 let p = self
                     .logic
-                    .work(&self.ctx(round, node))
+                    .work(&self.ctx(task, round, node))
                     .await
                     .map_err(SdkError::Logic)?;
                 self.store.update(round, |r| r.proof = Some(p.clone()))?;
@@ -1119,26 +1186,52 @@ impl NodeRunner {
                 None => bitmap_ones(&state.submitted),
             };
             let peers: Vec<u32> = peers.into_iter().filter(|i| *i != node.index).collect();
+            // Peers judged on an earlier look (an `Unknown` answer is asked again).
+            let known = self.store.round(round).verdicts;
+            let peers: Vec<u32> = peers
+                .into_iter()
+                .filter(|i| *i != node.index && !known.contains_key(i))
+                .collect();
             let subs = self.submissions(&peers, round).await?;
-            let ctx = self.ctx(round, node);
+            let ctx = self.ctx(task, round, node);
             let mut verdicts = std::collections::BTreeMap::new();
             let mut targets = std::collections::BTreeMap::new();
+            let mut unknown = 0usize;
             for s in subs.iter().filter(|s| s.node != self.node) {
-                let ok = self
+                match self
                     .logic
                     .audit_submission(&ctx, s.node_index, &s.proof)
-                    .await;
-                if !ok {
-                    tracing::warn!(node = %self.node, round, target = s.node_index, "invalid proof");
+                    .await
+                    .definite()
+                {
+                    Some(ok) => {
+                        if !ok {
+                            tracing::warn!(node = %self.node, round, target = s.node_index, "invalid proof");
+                        }
+                        verdicts.insert(s.node_index, ok);
+                        targets.insert(s.node_index, s.node.to_string());
+                    }
+                    None => unknown += 1,
                 }
-                verdicts.insert(s.node_index, ok);
-                targets.insert(s.node_index, s.node.to_string());
             }
-            tracing::info!(node = %self.node, round, checked = verdicts.len(), "audited peers");
+            let invalid = verdicts.values().filter(|ok| !**ok).count();
+            tracing::info!(
+                node = %self.node,
+                round,
+                checked = verdicts.len(),
+                invalid,
+                unknown,
+                "audited peers"
+            );
+            self.stats.audited += verdicts.len() as u64;
+            self.stats.invalid_found += invalid as u64;
+            self.stats.unknown_verdicts += unknown as u64;
             self.store.update(round, |r| {
-                r.verdicts = verdicts;
-                r.targets = targets;
-                r.judged = true;
+                r.verdicts.extend(verdicts);
+                r.targets.extend(targets);
+                // Judged once every peer has a definite answer; until then the next look in
+                // the audit window asks the logic again about the rest.
+                r.judged = unknown == 0;
             })?;
         }
         let local = self.store.round(round);
@@ -1171,10 +1264,16 @@ impl NodeRunner {
                         continue;
                     };
                     let s: Submission = accounts::decode(sub, &raw, "Submission")?;
-                    let v = self
+                    let Some(v) = self
                         .logic
-                        .audit_submission(&self.ctx(round, node), s.node_index, &s.proof)
-                        .await;
+                        .audit_submission(&self.ctx(task, round, node), s.node_index, &s.proof)
+                        .await
+                        .definite()
+                    else {
+                        // No answer now: no vote now; asked again on the next look.
+                        self.stats.unknown_verdicts += 1;
+                        continue;
+                    };
                     self.store.update(round, |r| {
                         r.verdicts.insert(s.node_index, v);
                         r.targets.insert(s.node_index, s.node.to_string());
@@ -1693,7 +1792,14 @@ impl NodeRunner {
                     .bounty_per_round
                     .min(vault.saturating_sub(bounty.reserved_rewards));
                 let valid = state.candidates();
-                let entries = self.logic.distribution(round, &valid, budget).await;
+                let entries = match self.logic.distribution(round, &valid, budget).await {
+                    Ok(e) => e,
+                    Err(e) => {
+                        return Err(SdkError::Logic(format!(
+                            "the task logic's distribution for round {round} failed: {e}"
+                        )))
+                    }
+                };
                 let stored = entries.iter().map(|e| (e.node_index, e.amount)).collect();
                 self.store.update(round, |r| {
                     r.upload = Some(UploadLocal {
@@ -1821,7 +1927,10 @@ impl NodeRunner {
                     tracing::info!(node = %self.node, what, signature = %o.signature, "sent");
                     report.sent.push(what.to_string());
                 }
-                Err(ChainError::Unconfirmed { .. }) => all_landed = false,
+                Err(ChainError::Unconfirmed { .. }) => {
+                    report.failed_sends.push(what.to_string());
+                    all_landed = false
+                }
                 Err(e)
                     if is(&e, GradualError::WrongOffset)
                         || is(&e, GradualError::ListFullyAllocated)
@@ -1931,10 +2040,16 @@ impl NodeRunner {
         let fair = match self.store.round(round).list_verdicts.get(&attempt) {
             Some(v) => *v,
             None => {
-                let v = self
+                let Some(v) = self
                     .logic
                     .audit_distribution(round, &list.candidates, state.header.budget, &list.entries)
-                    .await;
+                    .await
+                    .definite()
+                else {
+                    // No answer now: no vote now; asked again on the next look.
+                    self.stats.unknown_verdicts += 1;
+                    return Ok(());
+                };
                 if !v {
                     tracing::warn!(node = %self.node, round, attempt, "unfair list");
                 }

@@ -8,6 +8,7 @@ pub mod seeds;
 pub mod shard;
 pub mod submission;
 pub mod task;
+pub mod task_logic;
 
 pub use audit::*;
 pub use distribution::*;
@@ -17,3 +18,4 @@ pub use round::*;
 pub use shard::*;
 pub use submission::*;
 pub use task::*;
+pub use task_logic::*;

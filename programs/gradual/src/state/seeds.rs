@@ -11,3 +11,4 @@ pub const AUDIT: &[u8] = crate::constants::SEED_AUDIT;
 pub const VOTE: &[u8] = crate::constants::SEED_VOTE;
 pub const DISTRIBUTION: &[u8] = crate::constants::SEED_DISTRIBUTION;
 pub const INDEX_POOL: &[u8] = crate::constants::SEED_INDEX_POOL;
+pub const TASK_LOGIC: &[u8] = crate::constants::SEED_TASK_LOGIC;

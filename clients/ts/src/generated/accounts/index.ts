@@ -12,4 +12,5 @@ export * from "./node";
 export * from "./round";
 export * from "./submission";
 export * from "./task";
+export * from "./taskLogic";
 export * from "./vote";

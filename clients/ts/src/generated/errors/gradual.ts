@@ -208,6 +208,8 @@ export const GRADUAL_ERROR__SHARDS_NOT_MERGED = 0x17ce; // 6094
 export const GRADUAL_ERROR__SUBMISSION_WINDOW_OPEN = 0x17cf; // 6095
 /** NotAMember: not a member of this task: no Node at that address (join_task first) */
 export const GRADUAL_ERROR__NOT_A_MEMBER = 0x17d0; // 6096
+/** LogicDescriptorTooLong: the logic descriptor's uri (96 bytes) or params (128 bytes) is too long */
+export const GRADUAL_ERROR__LOGIC_DESCRIPTOR_TOO_LONG = 0x17d1; // 6097
 
 export type GradualError =
   | typeof GRADUAL_ERROR__ACCOUNT_STILL_NEEDED
@@ -241,6 +243,7 @@ export type GradualError =
   | typeof GRADUAL_ERROR__LIST_AUDIT_WINDOW_OPEN
   | typeof GRADUAL_ERROR__LIST_FULLY_ALLOCATED
   | typeof GRADUAL_ERROR__LIST_NOT_FULLY_ALLOCATED
+  | typeof GRADUAL_ERROR__LOGIC_DESCRIPTOR_TOO_LONG
   | typeof GRADUAL_ERROR__MATH_OVERFLOW
   | typeof GRADUAL_ERROR__MINT_HAS_FREEZE_AUTHORITY
   | typeof GRADUAL_ERROR__NODE_ALREADY_JOINED
@@ -342,6 +345,7 @@ if (process.env.NODE_ENV !== "production") {
     [GRADUAL_ERROR__LIST_AUDIT_WINDOW_OPEN]: `the list's audit window has not ended yet`,
     [GRADUAL_ERROR__LIST_FULLY_ALLOCATED]: `the list is already at full size`,
     [GRADUAL_ERROR__LIST_NOT_FULLY_ALLOCATED]: `the list is not at full size yet: send grow_distribution first`,
+    [GRADUAL_ERROR__LOGIC_DESCRIPTOR_TOO_LONG]: `the logic descriptor's uri (96 bytes) or params (128 bytes) is too long`,
     [GRADUAL_ERROR__MATH_OVERFLOW]: `arithmetic overflow`,
     [GRADUAL_ERROR__MINT_HAS_FREEZE_AUTHORITY]: `a mint with a freeze authority needs the task's explicit trust setting`,
     [GRADUAL_ERROR__NODE_ALREADY_JOINED]: `this operator has already joined the task`,

@@ -36,6 +36,7 @@ export * from "./sealDistribution";
 export * from "./selectDistributor";
 export * from "./setOperator";
 export * from "./setRewardAccount";
+export * from "./setTaskLogic";
 export * from "./skipDistribution";
 export * from "./submit";
 export * from "./sweepSlashed";

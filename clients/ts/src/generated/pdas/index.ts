@@ -17,4 +17,5 @@ export * from "./stakeVault";
 export * from "./submission";
 export * from "./targetSubmission";
 export * from "./task";
+export * from "./taskLogic";
 export * from "./vote";

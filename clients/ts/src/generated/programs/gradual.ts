@@ -47,6 +47,7 @@ import {
   parseSelectDistributorInstruction,
   parseSetOperatorInstruction,
   parseSetRewardAccountInstruction,
+  parseSetTaskLogicInstruction,
   parseSkipDistributionInstruction,
   parseSubmitInstruction,
   parseSweepSlashedInstruction,
@@ -82,6 +83,7 @@ import {
   type ParsedSelectDistributorInstruction,
   type ParsedSetOperatorInstruction,
   type ParsedSetRewardAccountInstruction,
+  type ParsedSetTaskLogicInstruction,
   type ParsedSkipDistributionInstruction,
   type ParsedSubmitInstruction,
   type ParsedSweepSlashedInstruction,
@@ -99,6 +101,7 @@ export enum GradualAccount {
   Round,
   Submission,
   Task,
+  TaskLogic,
   Vote,
 }
 
@@ -176,6 +179,17 @@ export function identifyGradualAccount(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([45, 184, 102, 89, 231, 218, 213, 188]),
+      ),
+      0,
+    )
+  ) {
+    return GradualAccount.TaskLogic;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([96, 91, 104, 57, 145, 35, 172, 155]),
       ),
       0,
@@ -218,6 +232,7 @@ export enum GradualInstruction {
   SelectDistributor,
   SetOperator,
   SetRewardAccount,
+  SetTaskLogic,
   SkipDistribution,
   Submit,
   SweepSlashed,
@@ -553,6 +568,17 @@ export function identifyGradualInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([159, 57, 4, 201, 148, 241, 203, 82]),
+      ),
+      0,
+    )
+  ) {
+    return GradualInstruction.SetTaskLogic;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([91, 178, 81, 149, 175, 136, 149, 105]),
       ),
       0,
@@ -710,6 +736,9 @@ export type ParsedGradualInstruction<
   | ({
       instructionType: GradualInstruction.SetRewardAccount;
     } & ParsedSetRewardAccountInstruction<TProgram>)
+  | ({
+      instructionType: GradualInstruction.SetTaskLogic;
+    } & ParsedSetTaskLogicInstruction<TProgram>)
   | ({
       instructionType: GradualInstruction.SkipDistribution;
     } & ParsedSkipDistributionInstruction<TProgram>)
@@ -935,6 +964,13 @@ export function parseGradualInstruction<TProgram extends string>(
       return {
         instructionType: GradualInstruction.SetRewardAccount,
         ...parseSetRewardAccountInstruction(instruction),
+      };
+    }
+    case GradualInstruction.SetTaskLogic: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: GradualInstruction.SetTaskLogic,
+        ...parseSetTaskLogicInstruction(instruction),
       };
     }
     case GradualInstruction.SkipDistribution: {

@@ -9,6 +9,7 @@
 export * from "./auditKind";
 export * from "./auditStatus";
 export * from "./distributionEntry";
+export * from "./logicDescriptor";
 export * from "./pendingConfig";
 export * from "./taskConfig";
 export * from "./taskStatus";
