@@ -18,6 +18,7 @@ pub mod bitmap;
 pub mod constants;
 pub mod errors;
 pub mod events;
+pub mod fixed;
 pub mod instructions;
 pub mod math;
 pub mod sampling;

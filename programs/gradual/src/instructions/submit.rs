@@ -71,7 +71,7 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
     let task = &a.task;
-    let mut node = Node::operated_by(&a.node, &task.key(), &a.operator.key())?;
+    let mut node = Node::operated_by_inlined(&a.node, &task.key(), &a.operator.key())?;
     require!(
         matches!(task.status, TaskStatus::Active | TaskStatus::Paused),
         GradualError::TaskNotActive
@@ -196,18 +196,21 @@ pub fn handler(ctx: Context<Submit>, args: SubmitArgs) -> Result<()> {
         bump: bump[0],
         proof: args.proof.0,
     };
-    submission.try_serialize(&mut &mut a.submission.try_borrow_mut_data()?[..])?;
+    submission
+        .encode(&mut a.submission.try_borrow_mut_data()?)
+        .ok_or(ErrorCode::AccountDidNotSerialize)?;
     node.last_submitted_round = args.round;
     node.in_flight_until_slot = node.in_flight_until_slot.max(timeline.end());
     node.store(&a.node)?;
 
-    emit!(Submitted {
+    Submitted {
         task: task_key,
         round: args.round,
         node: node_key,
         index: node.index,
         proof: submission.proof,
         slot,
-    });
+    }
+    .log()?;
     Ok(())
 }

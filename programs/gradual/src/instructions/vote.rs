@@ -42,7 +42,7 @@ pub struct CastVote<'info> {
 pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
     let slot = Clock::get()?.slot;
     let a = ctx.accounts;
-    let voter = Node::operated_by(&a.voter, &a.audit.task, &a.operator.key())?;
+    let voter = Node::operated_by_inlined(&a.voter, &a.audit.task, &a.operator.key())?;
     let audit = &mut a.audit;
     let voter_key = a.voter.key();
     require!(
@@ -133,7 +133,8 @@ pub fn handler(ctx: Context<CastVote>, args: VoteArgs) -> Result<()> {
             weight,
             bump: bump[0],
         }
-        .try_serialize(&mut &mut a.vote.try_borrow_mut_data()?[..])?;
+        .encode(&mut a.vote.try_borrow_mut_data()?)
+        .ok_or(ErrorCode::AccountDidNotSerialize)?;
     }
 
     let tally = if args.approve {
