@@ -210,8 +210,10 @@ PY
 python3 - "$WORK/status-b0.json" <<'PY' || fail=1
 import json, sys
 n = json.load(open(sys.argv[1]))
-ok = n["runway_rounds"] > 100 and n["last_submitted_round"] is not None and n["last_submitted_round"] >= 1 and n["eligible"]
-print(f"[e2e] cli node status: runway {n['runway_rounds']} rounds, last submission round {n['last_submitted_round']}, round {n['round']}, eligible {n['eligible']}: {'OK' if ok else 'FAIL'}")
+u = n["unclaimed_rewards"] + n["expired_unclaimed_rewards"]
+ok = n["runway_rounds"] > 100 and n["last_submitted_round"] is not None and n["last_submitted_round"] >= 1 and n["eligible"] \
+    and all(e["amount"] > 0 and e["round"] <= n["round"] for e in u)
+print(f"[e2e] cli node status: runway {n['runway_rounds']} rounds, last submission round {n['last_submitted_round']}, round {n['round']}, eligible {n['eligible']}, {len(n['unclaimed_rewards'])} unclaimed: {'OK' if ok else 'FAIL'}")
 sys.exit(0 if ok else 1)
 PY
 if grep -E 'AlreadySubmitted|AlreadyVoted|AuditAlreadyRaised|AlreadyClaimed' "$WORK/node-0-restart.log" >&2; then

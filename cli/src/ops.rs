@@ -94,6 +94,10 @@ impl Global {
 /// Fees a node pays per round, measured by the 16-node soak (docs/benchmarks.md).
 const FEES_PER_NODE_ROUND: u64 = 11_700;
 
+/// Rounds `node status` looks back for accepted lists with the node's unclaimed entry (a list
+/// lives from its acceptance to its claim deadline and close; 32 Round reads in one request).
+const UNCLAIMED_LOOKBACK: u64 = 32;
+
 fn key(s: &str) -> Result<Pubkey> {
     s.parse()
         .map_err(|_| anyhow::anyhow!("{s} is not a base-58 address"))
@@ -648,9 +652,43 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             let eligible = round.is_some_and(|r| {
                 n.stake_for_round(r).unwrap_or(0) >= t.config_for_round(r).minimum_stake
             });
+            // Accepted lists of the last UNCLAIMED_LOOKBACK rounds (two batched reads): the
+            // runner claims its own entries, so anything here is waiting or was missed.
+            let unclaimed = match round {
+                Some(r) => {
+                    accounts::unclaimed_rewards(
+                        chain.as_ref(),
+                        &task,
+                        n.index,
+                        r.saturating_sub(UNCLAIMED_LOOKBACK)..=r,
+                    )
+                    .await?
+                }
+                None => vec![],
+            };
+            let (claimable, expired): (Vec<_>, Vec<_>) =
+                unclaimed.iter().partition(|u| slot < u.claim_deadline_slot);
+            let total = |v: &[&accounts::UnclaimedReward]| v.iter().map(|u| u.amount).sum::<u64>();
+            let rounds_of = |v: &[&accounts::UnclaimedReward]| {
+                v.iter()
+                    .map(|u| u.round.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let unclaimed_line = if unclaimed.is_empty() {
+                "nothing unclaimed".to_string()
+            } else {
+                format!(
+                    "unclaimed rewards {} (rounds {}; `gradual node claim`), expired unclaimed {} (rounds {})",
+                    to_ui(total(&claimable), t.reward_decimals),
+                    rounds_of(&claimable),
+                    to_ui(total(&expired), t.reward_decimals),
+                    rounds_of(&expired),
+                )
+            };
             g.print(
                 format!(
-                    "node {node} (index {})\n  active {}, pending {}, unbonding {} (release round {}), slashed {}\n  operator {} holds {} SOL: about {runway} rounds of fees\n  round {} now, last submission for round {}, {}",
+                    "node {node} (index {})\n  active {}, pending {}, unbonding {} (release round {}), slashed {}\n  operator {} holds {} SOL: about {runway} rounds of fees\n  round {} now, last submission for round {}, {}\n  {unclaimed_line}",
                     n.index,
                     to_ui(n.active_stake, t.stake_decimals),
                     to_ui(n.pending_stake, t.stake_decimals),
@@ -663,7 +701,7 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                     last.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
                     if eligible { "eligible" } else { "not eligible (stake below the minimum for this round)" },
                 ),
-                json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "unbonding_release_round": n.unbonding_release_round, "slashed": n.slashed_total, "operator": n.operator.to_string(), "operator_lamports": sol, "runway_rounds": runway, "round": round, "last_submitted_round": last, "eligible": eligible }),
+                json!({ "node": node.to_string(), "index": n.index, "active_stake": n.active_stake, "pending_stake": n.pending_stake, "unbonding": n.unbonding, "unbonding_release_round": n.unbonding_release_round, "slashed": n.slashed_total, "operator": n.operator.to_string(), "operator_lamports": sol, "runway_rounds": runway, "round": round, "last_submitted_round": last, "eligible": eligible, "unclaimed_rewards": claimable, "expired_unclaimed_rewards": expired }),
             );
         }
         NodeCommand::Reclaim { task, authority } => {

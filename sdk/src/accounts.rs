@@ -315,6 +315,93 @@ pub async fn fetch_list(
     }
 }
 
+/// A node's entry in an accepted distribution list that is not claimed yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnclaimedReward {
+    /// The round whose list holds the entry.
+    pub round: u64,
+    /// The accepted attempt (its list is `pda::distribution(task, round, attempt)`).
+    pub attempt: u8,
+    /// The entry's position in the list (`claim_reward`'s `entry_index`).
+    pub position: u32,
+    /// Reward-mint base units.
+    pub amount: u64,
+    /// From this slot the entry can no longer be claimed (`close_distribution` returns it).
+    pub claim_deadline_slot: u64,
+}
+
+/// The entry of node `node_index` in `list` (of `round`), if the list is accepted and the entry
+/// not claimed. Lists are sorted by node index with one entry per node, so at most one matches.
+pub fn unclaimed_entry(round: u64, list: &ListState, node_index: u32) -> Option<UnclaimedReward> {
+    if list.header.claim_deadline_slot == 0 {
+        return None; // not accepted
+    }
+    let mut entries = list.entries.iter();
+    for (position, &filled) in list.filled.iter().enumerate() {
+        if !filled {
+            continue;
+        }
+        let entry = entries.next()?;
+        if u32::from(entry.node_index) == node_index {
+            return (!list.claimed.get(position).copied().unwrap_or(true)).then_some(
+                UnclaimedReward {
+                    round,
+                    attempt: list.header.attempt,
+                    position: position as u32,
+                    amount: entry.amount,
+                    claim_deadline_slot: list.header.claim_deadline_slot,
+                },
+            );
+        }
+    }
+    None
+}
+
+/// Node `node_index`'s unclaimed rewards in the accepted lists of `rounds` (two batched reads:
+/// the Rounds, then the accepted lists). Rounds or lists already closed have nothing to claim.
+pub async fn unclaimed_rewards(
+    chain: &dyn Chain,
+    task: &Pubkey,
+    node_index: u32,
+    rounds: std::ops::RangeInclusive<u64>,
+) -> Result<Vec<UnclaimedReward>, SdkError> {
+    let rounds: Vec<u64> = rounds.collect();
+    let addresses: Vec<Pubkey> = rounds
+        .iter()
+        .map(|&r| crate::pda::round(task, r).0)
+        .collect();
+    let mut accepted = vec![];
+    for (chunk_rounds, chunk) in rounds.chunks(100).zip(addresses.chunks(100)) {
+        for ((&r, address), account) in chunk_rounds
+            .iter()
+            .zip(chunk)
+            .zip(chain.accounts(chunk).await?)
+        {
+            let Some(account) = account else { continue };
+            let state = decode_round(*address, &account)?;
+            if state.header.status() == gradual::state::DistributionStatus::Accepted {
+                accepted.push((r, state.header.distribution_attempt));
+            }
+        }
+    }
+    let mut out = vec![];
+    for chunk in accepted.chunks(100) {
+        let lists: Vec<Pubkey> = chunk
+            .iter()
+            .map(|&(r, attempt)| crate::pda::distribution(task, r, attempt).0)
+            .collect();
+        for ((&(r, _), address), account) in
+            chunk.iter().zip(&lists).zip(chain.accounts(&lists).await?)
+        {
+            let Some(account) = account else { continue };
+            if let Some(u) = unclaimed_entry(r, &decode_list(*address, &account)?, node_index) {
+                out.push(u);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Every Task of the program (one program-account scan: `gradual task list`).
 pub async fn scan_tasks(chain: &dyn Chain) -> Result<Vec<(Pubkey, Task)>, SdkError> {
     decode_all(chain.program_accounts(&[by_type::<Task>()]).await?, "Task")

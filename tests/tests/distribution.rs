@@ -9,7 +9,7 @@ use gradual::{
     },
     state::{AuditKind, DistributionEntry, DistributionStatus},
 };
-use gradual_sdk::{ix, pda};
+use gradual_sdk::{accounts, chain::RawAccount, ix, pda};
 use gradual_tests::*;
 use solana_instruction::AccountMeta;
 use solana_pubkey::Pubkey;
@@ -53,6 +53,21 @@ fn equal_split(indexes: &[u16], budget: u64) -> Vec<DistributionEntry> {
     gradual_sdk::node::equal_split(&indexes, budget)
 }
 
+/// Node `i`'s unclaimed entry in round 0's first list, decoded as the SDK decodes it.
+async fn unclaimed_of(t: &mut TestContext, i: usize) -> Option<accounts::UnclaimedReward> {
+    let key = pda::distribution(&t.task, 0, 0).0;
+    let account = t.account(&key).await.expect("the list");
+    let raw = RawAccount {
+        lamports: account.lamports,
+        owner: account.owner,
+        data: account.data,
+    };
+    let list = accounts::decode_list(key, &raw).expect("the list decodes");
+    let node_key = t.nodes[i].node;
+    let node: gradual::state::Node = t.anchor(&node_key).await;
+    accounts::unclaimed_entry(0, &list, node.index)
+}
+
 #[tokio::test]
 async fn selected_node_distributes_and_everyone_claims_once() {
     let mut t = ready_to_distribute(4, 3).await;
@@ -82,8 +97,21 @@ async fn selected_node_distributes_and_everyone_claims_once() {
         DistributionStatus::Accepted
     );
 
+    // What `gradual node status` reports (accounts::unclaimed_entry): each payee's entry until
+    // its claim, nothing for a node that is not in the list.
+    for (i, entry) in entries.iter().enumerate() {
+        let u = unclaimed_of(&mut t, i).await.expect("an unclaimed entry");
+        assert_eq!(
+            (u.round, u.attempt, u.position, u.amount),
+            (0, 0, i as u32, entry.amount)
+        );
+        assert!(u.claim_deadline_slot > t.slot().await);
+    }
+    assert_eq!(unclaimed_of(&mut t, 3).await, None);
+
     for (i, entry) in entries.iter().enumerate() {
         let out = t.claim(i, 0, 0, i as u32).await.ok();
+        assert_eq!(unclaimed_of(&mut t, i).await, None, "claimed entry {i}");
         let ev = out.events_of::<RewardClaimed>();
         assert_eq!(ev[0].amount, entry.amount);
         assert_eq!(
