@@ -91,6 +91,24 @@ impl Outcome {
     }
 }
 
+/// Runs a signed transaction (legacy or v0) on `ctx`'s bank and collects its outcome.
+pub async fn process_on(
+    ctx: &mut ProgramTestContext,
+    tx: impl Into<solana_transaction::versioned::VersionedTransaction>,
+) -> Outcome {
+    let res = ctx
+        .banks_client
+        .process_transaction_with_metadata(tx)
+        .await
+        .expect("banks transport");
+    let meta = res.metadata.expect("metadata");
+    Outcome {
+        result: res.result,
+        cu: meta.compute_units_consumed,
+        logs: meta.log_messages,
+    }
+}
+
 /// Anchor's custom error code of a program error.
 pub fn error_code(e: GradualError) -> u32 {
     anchor_lang::error::ERROR_CODE_OFFSET + e as u32
@@ -428,18 +446,7 @@ impl TestContext {
         &mut self,
         tx: impl Into<solana_transaction::versioned::VersionedTransaction>,
     ) -> Outcome {
-        let res = self
-            .ctx
-            .banks_client
-            .process_transaction_with_metadata(tx)
-            .await
-            .expect("banks transport");
-        let meta = res.metadata.expect("metadata");
-        Outcome {
-            result: res.result,
-            cu: meta.compute_units_consumed,
-            logs: meta.log_messages,
-        }
+        process_on(&mut self.ctx, tx).await
     }
 
     /// The bank's current slot (from the Clock sysvar, as the program sees it).

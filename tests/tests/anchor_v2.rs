@@ -29,17 +29,7 @@ async fn run(ctx: &mut ProgramTestContext, ix: &Instruction, signer: &Keypair) -
         &[&payer, signer],
         blockhash,
     );
-    let res = ctx
-        .banks_client
-        .process_transaction_with_metadata(tx)
-        .await
-        .expect("banks transport");
-    let meta = res.metadata.expect("metadata");
-    Outcome {
-        result: res.result,
-        cu: meta.compute_units_consumed,
-        logs: meta.log_messages,
-    }
+    process_on(ctx, tx).await
 }
 
 fn custom_code(outcome: &Outcome) -> Option<u32> {
