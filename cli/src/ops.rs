@@ -94,10 +94,6 @@ impl Global {
 /// Fees a node pays per round, measured by the 16-node soak (docs/benchmarks.md).
 const FEES_PER_NODE_ROUND: u64 = 11_700;
 
-/// Rounds `node status` looks back for accepted lists with the node's unclaimed entry (a list
-/// lives from its acceptance to its claim deadline and close; 32 Round reads in one request).
-const UNCLAIMED_LOOKBACK: u64 = 32;
-
 fn key(s: &str) -> Result<Pubkey> {
     s.parse()
         .map_err(|_| anyhow::anyhow!("{s} is not a base-58 address"))
@@ -225,7 +221,8 @@ pub enum NodeCommand {
     Close { task: String },
     /// This keypair's node on a task.
     Status { task: String },
-    /// Claim this node's unclaimed rewards of accepted lists (recent rounds, or --round).
+    /// Claim this node's unclaimed rewards of accepted lists (every one still claimable, or
+    /// --round's).
     Claim {
         task: String,
         #[arg(long)]
@@ -652,39 +649,31 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
             let eligible = round.is_some_and(|r| {
                 n.stake_for_round(r).unwrap_or(0) >= t.config_for_round(r).minimum_stake
             });
-            // Accepted lists of the last UNCLAIMED_LOOKBACK rounds (two batched reads): the
-            // runner claims its own entries, so anything here is waiting or was missed.
-            let unclaimed = match round {
-                Some(r) => {
-                    accounts::unclaimed_rewards(
-                        chain.as_ref(),
-                        &task,
-                        n.index,
-                        r.saturating_sub(UNCLAIMED_LOOKBACK)..=r,
-                    )
-                    .await?
-                }
-                None => vec![],
-            };
+            // Every accepted list of the task still open (one scan): the runner claims its
+            // own entries, so anything here is waiting for its claim or was missed.
+            let unclaimed = accounts::unclaimed_rewards(chain.as_ref(), &task, &n).await?;
             let (claimable, expired): (Vec<_>, Vec<_>) =
                 unclaimed.iter().partition(|u| slot < u.claim_deadline_slot);
-            let total = |v: &[&accounts::UnclaimedReward]| v.iter().map(|u| u.amount).sum::<u64>();
-            let rounds_of = |v: &[&accounts::UnclaimedReward]| {
-                v.iter()
-                    .map(|u| u.round.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            let part = |what: &str, v: &[&accounts::UnclaimedReward]| {
+                let total: u64 = v.iter().map(|u| u.amount).sum();
+                let rounds: Vec<String> = v.iter().map(|u| u.round.to_string()).collect();
+                format!(
+                    "{what} {} (round {})",
+                    to_ui(total, t.reward_decimals),
+                    rounds.join(", ")
+                )
             };
-            let unclaimed_line = if unclaimed.is_empty() {
+            let mut parts = vec![];
+            if !claimable.is_empty() {
+                parts.push(part("unclaimed rewards", &claimable) + ": `gradual node claim`");
+            }
+            if !expired.is_empty() {
+                parts.push(part("past their claim deadline", &expired));
+            }
+            let unclaimed_line = if parts.is_empty() {
                 "nothing unclaimed".to_string()
             } else {
-                format!(
-                    "unclaimed rewards {} (rounds {}; `gradual node claim`), expired unclaimed {} (rounds {})",
-                    to_ui(total(&claimable), t.reward_decimals),
-                    rounds_of(&claimable),
-                    to_ui(total(&expired), t.reward_decimals),
-                    rounds_of(&expired),
-                )
+                parts.join("; ")
             };
             g.print(
                 format!(
@@ -754,40 +743,21 @@ pub async fn node(cmd: NodeCommand, g: &Global) -> Result<()> {
                 account: n.reward_account,
                 token_program: client.token_program_of(&t.reward_mint).await?,
             };
-            let rounds: Vec<u64> = match round {
-                Some(r) => vec![r],
-                None => {
-                    let now = t.schedule().round_at(chain.slot().await?).unwrap_or(0);
-                    (now.saturating_sub(16)..now).collect()
-                }
-            };
+            // Every entry of the node still claimable (one scan of the task's lists), or only
+            // `--round`'s.
+            let slot = chain.slot().await?;
             let mut claimed = vec![];
-            for r in rounds {
-                let Some(state) = accounts::fetch_round(chain.as_ref(), &task, r).await? else {
-                    continue;
-                };
-                if state.header.status() != gradual::state::DistributionStatus::Accepted {
+            for u in accounts::unclaimed_rewards(chain.as_ref(), &task, &n).await? {
+                if round.is_some_and(|r| r != u.round) || slot >= u.claim_deadline_slot {
                     continue;
                 }
-                let attempt = state.header.distribution_attempt;
-                let Some(list) = accounts::fetch_list(chain.as_ref(), &task, r, attempt).await?
-                else {
-                    continue;
-                };
-                let Some(k) = list
-                    .entries
-                    .iter()
-                    .position(|e| u32::from(e.node_index) == n.index)
-                else {
-                    continue;
-                };
-                if list.claimed[k] {
-                    continue;
-                }
-                let ixn =
-                    gradual_sdk::ix::claim_reward(task, r, attempt, k as u32, node_key, reward);
+                let ixn = gradual_sdk::ix::claim_reward(
+                    task, u.round, u.attempt, u.position, node_key, reward,
+                );
                 let out = chain.send(&[ixn], &signer, &[]).await?;
-                claimed.push(json!({ "round": r, "amount": list.entries[k].amount, "signature": out.signature }));
+                claimed.push(
+                    json!({ "round": u.round, "amount": u.amount, "signature": out.signature }),
+                );
             }
             let total: u64 = claimed.iter().filter_map(|c| c["amount"].as_u64()).sum();
             g.print(

@@ -330,11 +330,13 @@ pub struct UnclaimedReward {
     pub claim_deadline_slot: u64,
 }
 
-/// The entry of node `node_index` in `list` (of `round`), if the list is accepted and the entry
-/// not claimed. Lists are sorted by node index with one entry per node, so at most one matches.
-pub fn unclaimed_entry(round: u64, list: &ListState, node_index: u32) -> Option<UnclaimedReward> {
-    if list.header.claim_deadline_slot == 0 {
-        return None; // not accepted
+/// `node`'s entry in `list`, if the list is accepted and the entry not claimed. As
+/// `claim_reward` pays it: the entry names the node's index and the node joined before the
+/// list's round started (an index freed by `close_node` and reused by a later joiner never
+/// collects old entries). Lists hold one entry per node, so at most one matches.
+pub fn unclaimed_entry(list: &ListState, node: &Node) -> Option<UnclaimedReward> {
+    if list.header.claim_deadline_slot == 0 || node.joined_slot >= list.header.round_start_slot {
+        return None; // not accepted, or the index was someone else's then
     }
     let mut entries = list.entries.iter();
     for (position, &filled) in list.filled.iter().enumerate() {
@@ -342,10 +344,10 @@ pub fn unclaimed_entry(round: u64, list: &ListState, node_index: u32) -> Option<
             continue;
         }
         let entry = entries.next()?;
-        if u32::from(entry.node_index) == node_index {
+        if u32::from(entry.node_index) == node.index {
             return (!list.claimed.get(position).copied().unwrap_or(true)).then_some(
                 UnclaimedReward {
-                    round,
+                    round: list.header.round,
                     attempt: list.header.attempt,
                     position: position as u32,
                     amount: entry.amount,
@@ -357,48 +359,25 @@ pub fn unclaimed_entry(round: u64, list: &ListState, node_index: u32) -> Option<
     None
 }
 
-/// Node `node_index`'s unclaimed rewards in the accepted lists of `rounds` (two batched reads:
-/// the Rounds, then the accepted lists). Rounds or lists already closed have nothing to claim.
+/// `node`'s unclaimed entries in the accepted lists of `task`, by round, whether their claim
+/// deadline has passed or not (compare `claim_deadline_slot` with the current slot). One
+/// program-account scan of the task's lists: a list stays until it is closed after its claim
+/// deadline, so nothing older can be missed (`gradual node status` and `gradual node claim`).
 pub async fn unclaimed_rewards(
     chain: &dyn Chain,
     task: &Pubkey,
-    node_index: u32,
-    rounds: std::ops::RangeInclusive<u64>,
+    node: &Node,
 ) -> Result<Vec<UnclaimedReward>, SdkError> {
-    let rounds: Vec<u64> = rounds.collect();
-    let addresses: Vec<Pubkey> = rounds
-        .iter()
-        .map(|&r| crate::pda::round(task, r).0)
-        .collect();
-    let mut accepted = vec![];
-    for (chunk_rounds, chunk) in rounds.chunks(100).zip(addresses.chunks(100)) {
-        for ((&r, address), account) in chunk_rounds
-            .iter()
-            .zip(chunk)
-            .zip(chain.accounts(chunk).await?)
-        {
-            let Some(account) = account else { continue };
-            let state = decode_round(*address, &account)?;
-            if state.header.status() == gradual::state::DistributionStatus::Accepted {
-                accepted.push((r, state.header.distribution_attempt));
-            }
-        }
-    }
+    let lists = chain
+        .program_accounts(&[by_type::<DistributionList>(), at(8, task.as_ref())])
+        .await?;
     let mut out = vec![];
-    for chunk in accepted.chunks(100) {
-        let lists: Vec<Pubkey> = chunk
-            .iter()
-            .map(|&(r, attempt)| crate::pda::distribution(task, r, attempt).0)
-            .collect();
-        for ((&(r, _), address), account) in
-            chunk.iter().zip(&lists).zip(chain.accounts(&lists).await?)
-        {
-            let Some(account) = account else { continue };
-            if let Some(u) = unclaimed_entry(r, &decode_list(*address, &account)?, node_index) {
-                out.push(u);
-            }
+    for (address, account) in lists {
+        if let Some(u) = unclaimed_entry(&decode_list(address, &account)?, node) {
+            out.push(u);
         }
     }
+    out.sort_by_key(|u| u.round);
     Ok(out)
 }
 

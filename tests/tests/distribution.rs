@@ -65,7 +65,7 @@ async fn unclaimed_of(t: &mut TestContext, i: usize) -> Option<accounts::Unclaim
     let list = accounts::decode_list(key, &raw).expect("the list decodes");
     let node_key = t.nodes[i].node;
     let node: gradual::state::Node = t.anchor(&node_key).await;
-    accounts::unclaimed_entry(0, &list, node.index)
+    accounts::unclaimed_entry(&list, &node)
 }
 
 #[tokio::test]
@@ -108,6 +108,23 @@ async fn selected_node_distributes_and_everyone_claims_once() {
         assert!(u.claim_deadline_slot > t.slot().await);
     }
     assert_eq!(unclaimed_of(&mut t, 3).await, None);
+    // A node that joined after the round started is not paid by index (claim_reward's rule):
+    // the entry of the index it would have reused is not reported as its own.
+    {
+        let key = pda::distribution(&t.task, 0, 0).0;
+        let account = t.account(&key).await.expect("the list");
+        let raw = RawAccount {
+            lamports: account.lamports,
+            owner: account.owner,
+            data: account.data,
+        };
+        let list = accounts::decode_list(key, &raw).expect("the list decodes");
+        let node_key = t.nodes[0].node;
+        let mut late: gradual::state::Node = t.anchor(&node_key).await;
+        assert!(accounts::unclaimed_entry(&list, &late).is_some());
+        late.joined_slot = list.header.round_start_slot;
+        assert_eq!(accounts::unclaimed_entry(&list, &late), None);
+    }
 
     for (i, entry) in entries.iter().enumerate() {
         let out = t.claim(i, 0, 0, i as u32).await.ok();
