@@ -2173,21 +2173,23 @@ impl NodeRunner {
         let Some(list) = self.list(round, attempt).await? else {
             return Ok(());
         };
-        let Some(k) = list
-            .entries
-            .iter()
-            .position(|e| u32::from(e.node_index) == node.index)
-        else {
-            // Not paid this round (slashed, or not a submitter).
+        // The entry as `node status` finds it (claim_reward's rules): none if this node was not
+        // paid this round (slashed, not a submitter, or its index was someone else's then),
+        // or if it is claimed already.
+        let Some(entry) = accounts::unclaimed_entry(&list, node) else {
             return self.store.update(round, |r| r.claimed = true);
         };
-        if list.claimed.get(k).copied().unwrap_or(false) {
-            return self.store.update(round, |r| r.claimed = true);
-        }
         let Some(reward) = self.reward else {
             return Ok(());
         };
-        let ixn = ix::claim_reward(self.cfg.task, round, attempt, k as u32, self.node, reward);
+        let ixn = ix::claim_reward(
+            self.cfg.task,
+            round,
+            attempt,
+            entry.position,
+            self.node,
+            reward,
+        );
         match self.send("claim_reward", &[ixn], report).await {
             Ok(_) => self.store.update(round, |r| r.claimed = true),
             Err(e) if is(&e, GradualError::AlreadyClaimed) => {

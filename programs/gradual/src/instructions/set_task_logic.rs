@@ -47,10 +47,7 @@ pub fn handler(ctx: Context<SetTaskLogic>, args: SetTaskLogicArgs) -> Result<()>
         GradualError::LogicDescriptorTooLong
     );
     let current = task.round_at(Clock::get()?.slot);
-    let earliest = match current {
-        Some(c) => c.checked_add(2).ok_or(GradualError::MathOverflow)?,
-        None => 0,
-    };
+    let earliest = Task::earliest_update_round(current)?;
     require!(
         args.effective_round >= earliest,
         GradualError::UpdateAffectsRoundInFlight

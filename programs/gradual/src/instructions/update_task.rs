@@ -30,10 +30,7 @@ pub fn handler(ctx: Context<UpdateTask>, args: UpdateTaskArgs) -> Result<()> {
     args.config.validate()?;
     task.fold_config(slot)?;
 
-    let earliest = match task.round_at(slot) {
-        Some(current) => current.checked_add(2).ok_or(GradualError::MathOverflow)?,
-        None => 0,
-    };
+    let earliest = Task::earliest_update_round(task.round_at(slot))?;
     // A pending update that is already in force (or starts next round) cannot be replaced,
     // and a third config cannot be kept beside it.
     if let Some(pending) = task.pending_config {

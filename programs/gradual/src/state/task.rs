@@ -190,6 +190,17 @@ pub struct Task {
 impl Task {
     pub const SPACE: usize = Self::DISCRIMINATOR.len() + Self::INIT_SPACE;
 
+    /// The first round an update may govern when `current` is the round now (the
+    /// `current + 2` rule of `update_task` and `set_task_logic`: the round in flight and the
+    /// next one, whose work may have begun, keep what they started with); any round before
+    /// the task starts.
+    pub fn earliest_update_round(current: Option<u64>) -> Result<u64> {
+        match current {
+            Some(c) => Ok(c.checked_add(2).ok_or(GradualError::MathOverflow)?),
+            None => Ok(0),
+        }
+    }
+
     /// The schedule as the pure module sees it.
     pub fn schedule(&self) -> schedule::Schedule {
         schedule::Schedule {
